@@ -1,0 +1,48 @@
+#pragma once
+// A sparse attention mask that scales: per query row the sorted kept key
+// indices (CSR), and for each kept entry the set of rules that kept it (bits of
+// RuleBit, for the GUI's colouring). Memory is O(kept pairs); no n x n matrix.
+#include <cstdint>
+#include <vector>
+
+namespace sparsescope {
+
+enum RuleBit : uint16_t {
+    kRuleDiagonal = 1u << 0,   // j == i, always kept
+    kRuleWindow = 1u << 1,
+    kRuleGlobal = 1u << 2,
+    kRuleStride = 1u << 3,
+    kRuleRandom = 1u << 4,
+    kRuleTopK = 1u << 5,
+    kRuleBlockTopK = 1u << 6,
+    kRuleDense = 1u << 7,
+    // Bits 8..15 are for the method rules (NSA branches, Quest pages, ...).
+};
+
+struct SparseMask {
+    int64_t n = 0;
+    bool causal = true;
+    std::vector<int64_t> rowPtr;   // n + 1 offsets into cols / rules
+    std::vector<int32_t> cols;     // kept key indices, sorted ascending per row
+    std::vector<uint16_t> rules;   // RuleBit set per kept entry
+
+    int64_t keptPairs() const { return static_cast<int64_t>(cols.size()); }
+    int64_t rowBegin(int64_t i) const { return rowPtr[static_cast<size_t>(i)]; }
+    int64_t rowEnd(int64_t i) const { return rowPtr[static_cast<size_t>(i) + 1]; }
+    int64_t rowSize(int64_t i) const { return rowEnd(i) - rowBegin(i); }
+};
+
+// Tiles of size B x B: tile (bi, bj) holds at least one kept pair.
+// tiles is row-major [blocks x blocks]; what a FlashAttention-style kernel computes.
+struct BlockMap {
+    int64_t blockSize = 64;
+    int64_t blocks = 0;
+    std::vector<uint8_t> tiles;
+};
+
+BlockMap buildBlockMap(const SparseMask& mask, int64_t blockSize);
+
+// Number of causal (or, bidirectional, all) pairs: n(n+1)/2 or n^2.
+int64_t possiblePairs(int64_t n, bool causal);
+
+}  // namespace sparsescope
