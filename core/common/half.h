@@ -64,6 +64,22 @@ inline uint16_t floatToHalf(float f) {
     return static_cast<uint16_t>(sign | h);
 }
 
+// double -> float without the undefined behaviour of a cast from outside float's
+// range: such values round as IEEE round-to-nearest-even would, to +-FLT_MAX below
+// FLT_MAX + half an ulp (2^128 - 2^103) and to +-inf from there on.
+inline float doubleToFloat(double x) {
+    constexpr double kFloatMax = 0x1.fffffep+127;
+    constexpr double kInfFrom = 0x1.ffffffp+127;
+    if (x >= -kFloatMax && x <= kFloatMax) return static_cast<float>(x);
+    if (x != x) {  // NaN: quiet, sign kept
+        const uint32_t sign = static_cast<uint32_t>(std::bit_cast<uint64_t>(x) >> 32) & 0x80000000u;
+        return std::bit_cast<float>(0x7FC00000u | sign);
+    }
+    const float magnitude =
+        (x >= kInfFrom || x <= -kInfFrom) ? std::bit_cast<float>(0x7F800000u) : 0x1.fffffep+127f;
+    return x < 0 ? -magnitude : magnitude;
+}
+
 inline float bf16ToFloat(uint16_t b) {
     return std::bit_cast<float>(static_cast<uint32_t>(b) << 16);
 }

@@ -201,7 +201,7 @@ std::vector<float> NpyArray::toFloat32() const {
             break;
         case NpyDtype::F64:
             for (size_t i = 0; i < out.size(); ++i)
-                out[i] = static_cast<float>(loadLE<double>(p + 8 * i));
+                out[i] = doubleToFloat(loadLE<double>(p + 8 * i));
             break;
         case NpyDtype::I64:
             for (size_t i = 0; i < out.size(); ++i)

@@ -263,7 +263,7 @@ std::vector<float> SafetensorsFile::toFloat32(const std::string& name) const {
             convert([&](size_t i) { return bf16ToFloat(loadAt<uint16_t>(src, i)); });
             break;
         case StDtype::F64:
-            convert([&](size_t i) { return static_cast<float>(loadAt<double>(src, i)); });
+            convert([&](size_t i) { return doubleToFloat(loadAt<double>(src, i)); });
             break;
         default:
             throw Error(path_, name,
