@@ -47,6 +47,8 @@ public:
             if (peek() == ',') {
                 ++pos_;
                 skipSpace();
+            } else if (pos_ >= text_.size()) {
+                fail("header", "the header dict is not closed with '}'");
             } else if (peek() != '}') {
                 fail("header", "expected ',' or '}' after the value of '" + key + "'");
             }
@@ -125,6 +127,8 @@ private:
             if (peek() == ',') {
                 ++pos_;
                 skipSpace();
+            } else if (pos_ >= text_.size()) {
+                fail("shape", "the shape tuple is not closed with ')'");
             } else if (peek() != ')') {
                 fail("shape", "expected ',' or ')' in the shape tuple");
             }
