@@ -192,8 +192,8 @@ private slots:
     void handBuiltArchives() {
         const Bytes a = npyOf({1, 2, 3}), b = npyOf({-4});
         for (bool zip64 : {false, true}) {
-            const auto arrays = parse(buildZip({{"a.npy", a}, {"dir/", {}}, {"b.npy", b}}, zip64,
-                                               "an archive comment"));
+            const auto arrays = parse(
+                buildZip({{"a.npy", a}, {"dir/", {}}, {"b.npy", b}}, zip64, "an archive comment"));
             QCOMPARE(arrays.size(), size_t(2));  // the folder entry is skipped
             QCOMPARE(arrays.at("a").toFloat32(), (std::vector<float>{1, 2, 3}));
             QCOMPARE(arrays.at("b").toFloat32(), (std::vector<float>{-4}));

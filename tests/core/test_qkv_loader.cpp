@@ -52,26 +52,66 @@ private slots:
         QTest::addColumn<QString>("blamed");
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("needle");
-        QTest::newRow("k tokens differ") << "q_2x5x4.npy" << "k_2x6x4.npy" << "" << "k_2x6x4.npy"
-                                         << "shape" << "[2, 6, 4] (heads, n, d) but q has [2, 5, 4]";
-        QTest::newRow("v heads differ") << "q_2x5x4.npy" << "q_2x5x4.npy" << "v_3x5x4.npy"
-                                        << "v_3x5x4.npy" << "shape" << "same heads and tokens";
-        QTest::newRow("rank 4") << "q_4d.npy" << "q_2x5x4.npy" << "" << "q_4d.npy" << "shape"
+        QTest::newRow("k tokens differ") << "q_2x5x4.npy"
+                                         << "k_2x6x4.npy"
+                                         << ""
+                                         << "k_2x6x4.npy"
+                                         << "shape"
+                                         << "[2, 6, 4] (heads, n, d) but q has [2, 5, 4]";
+        QTest::newRow("v heads differ") << "q_2x5x4.npy"
+                                        << "q_2x5x4.npy"
+                                        << "v_3x5x4.npy"
+                                        << "v_3x5x4.npy"
+                                        << "shape"
+                                        << "same heads and tokens";
+        QTest::newRow("rank 4") << "q_4d.npy"
+                                << "q_2x5x4.npy"
+                                << ""
+                                << "q_4d.npy"
+                                << "shape"
                                 << "[n, d] or [heads, n, d], got [1, 2, 5, 4]";
-        QTest::newRow("rank 1") << "f16_specials.npy" << "q_2x5x4.npy" << "" << "f16_specials.npy"
-                                << "shape" << "got [14]";
-        QTest::newRow("int64") << "q_2x5x4.npy" << "i64_6.npy" << "" << "i64_6.npy" << "dtype"
-                                << "float32 or float16, got int64";
-        QTest::newRow("int32") << "q_i32.npy" << "q_2x5x4.npy" << "" << "q_i32.npy" << "dtype"
+        QTest::newRow("rank 1") << "f16_specials.npy"
+                                << "q_2x5x4.npy"
+                                << ""
+                                << "f16_specials.npy"
+                                << "shape"
+                                << "got [14]";
+        QTest::newRow("int64") << "q_2x5x4.npy"
+                               << "i64_6.npy"
+                               << ""
+                               << "i64_6.npy"
+                               << "dtype"
+                               << "float32 or float16, got int64";
+        QTest::newRow("int32") << "q_i32.npy"
+                               << "q_2x5x4.npy"
+                               << ""
+                               << "q_i32.npy"
+                               << "dtype"
                                << "got int32";
-        QTest::newRow("float64") << "f64_5.npy" << "q_2x5x4.npy" << "" << "f64_5.npy" << "dtype"
+        QTest::newRow("float64") << "f64_5.npy"
+                                 << "q_2x5x4.npy"
+                                 << ""
+                                 << "f64_5.npy"
+                                 << "dtype"
                                  << "got float64";
-        QTest::newRow("empty") << "empty_0x3.npy" << "empty_0x3.npy" << "" << "empty_0x3.npy"
-                               << "shape" << "empty dimension";
-        QTest::newRow("fortran") << "q_2x5x4.npy" << "bad_fortran.npy" << "" << "bad_fortran.npy"
-                                 << "fortran_order" << "np.ascontiguousarray";
-        QTest::newRow("missing v") << "q_2x5x4.npy" << "q_2x5x4.npy" << "nope.npy" << "nope.npy"
-                                   << "" << "cannot open";
+        QTest::newRow("empty") << "empty_0x3.npy"
+                               << "empty_0x3.npy"
+                               << ""
+                               << "empty_0x3.npy"
+                               << "shape"
+                               << "empty dimension";
+        QTest::newRow("fortran") << "q_2x5x4.npy"
+                                 << "bad_fortran.npy"
+                                 << ""
+                                 << "bad_fortran.npy"
+                                 << "fortran_order"
+                                 << "np.ascontiguousarray";
+        QTest::newRow("missing v") << "q_2x5x4.npy"
+                                   << "q_2x5x4.npy"
+                                   << "nope.npy"
+                                   << "nope.npy"
+                                   << ""
+                                   << "cannot open";
     }
     void refuses() {
         QFETCH(QString, q);

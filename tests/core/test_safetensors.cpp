@@ -92,11 +92,13 @@ class TestSafetensors : public QObject {
     void checkSampleValues(const SafetensorsFile& f) {
         QCOMPARE(f.toFloat32("w"), (std::vector<float>{1.0f, -2.0f, 3.5f, 0.0f, -0.0f, 1e-40f}));
         QVERIFY(std::signbit(f.toFloat32("w")[4]));
-        QCOMPARE(f.toFloat32("h"), (std::vector<float>{1.0f, -2.0f, 65504.0f, std::ldexp(1.0f, -24)}));
+        QCOMPARE(f.toFloat32("h"),
+                 (std::vector<float>{1.0f, -2.0f, 65504.0f, std::ldexp(1.0f, -24)}));
         QCOMPARE(f.toFloat32("b"), (std::vector<float>{1.0f, -3.0f, 3.140625f,
                                                        std::numeric_limits<float>::infinity()}));
         QCOMPARE(f.toFloat32("s"), std::vector<float>{7.0f});
-        QCOMPARE(f.toFloat32("d"), (std::vector<float>{0.5f, std::numeric_limits<float>::infinity()}));
+        QCOMPARE(f.toFloat32("d"),
+                 (std::vector<float>{0.5f, std::numeric_limits<float>::infinity()}));
         QVERIFY(f.toFloat32("e").empty());
         QCOMPARE(f.toFloat32("last"), (std::vector<float>{9.0f, 10.0f}));
     }
@@ -135,13 +137,14 @@ private slots:
     void largeTensorConvertsInParallel() {
         std::vector<uint16_t> halves(300000);
         for (size_t i = 0; i < halves.size(); ++i) halves[i] = uint16_t(i % 0x7C00);
-        const std::string path = write("big.safetensors",
-                                       buildFile({{"x", "F16", {300, 1000}, raw(halves)}}, 3));
+        const std::string path =
+            write("big.safetensors", buildFile({{"x", "F16", {300, 1000}, raw(halves)}}, 3));
         const auto v = SafetensorsFile(path).toFloat32("x");
         for (size_t i = 0; i < v.size(); i += 997) {
             const double h = halves[i];
             const int e = int(halves[i]) >> 10, m = halves[i] & 0x3FF;
-            const double expected = e == 0 ? std::ldexp(m, -24) : std::ldexp(1 + m / 1024.0, e - 15);
+            const double expected =
+                e == 0 ? std::ldexp(m, -24) : std::ldexp(1 + m / 1024.0, e - 15);
             QCOMPARE(double(v[i]), expected);
             (void)h;
         }
@@ -160,7 +163,8 @@ private slots:
         row("empty file", {}, "header length", "too short");
         row("7 bytes", Bytes(7, 0), "header length", "too short");
         row("length past EOF", rawFile("{}", {}, 1000), "header length", "claims 1000 bytes");
-        row("length 2^64-1", rawFile("{}", {}, ~uint64_t(0)), "header length", "claims 18446744073709551615");
+        row("length 2^64-1", rawFile("{}", {}, ~uint64_t(0)), "header length",
+            "claims 18446744073709551615");
         row("length 2^63", rawFile("{}", {}, uint64_t(1) << 63), "header length", "claims");
         row("length 0", rawFile("", twelve, 0), "header", "not valid JSON");
         row("truncated json", rawFile("{\"a\": {\"dtype\": \"F32\""), "header", "not valid JSON");
@@ -174,43 +178,73 @@ private slots:
             "no 'shape'");
         row("no offsets", rawFile(one("{\"dtype\": \"F32\", \"shape\": [1]}"), twelve), "a",
             "no 'data_offsets'");
-        row("dtype number", rawFile(one("{\"dtype\": 4, \"shape\": [1], \"data_offsets\": [0, 4]}"), twelve),
-            "a", "dtype must be a string");
-        row("dtype unknown", rawFile(one("{\"dtype\": \"F7\", \"shape\": [1], \"data_offsets\": [0, 4]}"), twelve),
+        row("dtype number",
+            rawFile(one("{\"dtype\": 4, \"shape\": [1], \"data_offsets\": [0, 4]}"), twelve), "a",
+            "dtype must be a string");
+        row("dtype unknown",
+            rawFile(one("{\"dtype\": \"F7\", \"shape\": [1], \"data_offsets\": [0, 4]}"), twelve),
             "a", "unknown dtype 'F7'");
-        row("shape string", rawFile(one("{\"dtype\": \"F32\", \"shape\": \"1\", \"data_offsets\": [0, 4]}"), twelve),
+        row("shape string",
+            rawFile(one("{\"dtype\": \"F32\", \"shape\": \"1\", \"data_offsets\": [0, 4]}"),
+                    twelve),
             "a", "shape must be an array");
-        row("shape negative", rawFile(one("{\"dtype\": \"F32\", \"shape\": [-1], \"data_offsets\": [0, 4]}"), twelve),
+        row("shape negative",
+            rawFile(one("{\"dtype\": \"F32\", \"shape\": [-1], \"data_offsets\": [0, 4]}"), twelve),
             "a", "non-negative integers");
-        row("shape float", rawFile(one("{\"dtype\": \"F32\", \"shape\": [2.5], \"data_offsets\": [0, 4]}"), twelve),
+        row("shape float",
+            rawFile(one("{\"dtype\": \"F32\", \"shape\": [2.5], \"data_offsets\": [0, 4]}"),
+                    twelve),
             "a", "non-negative integers");
-        row("dim 2^63", rawFile(one("{\"dtype\": \"F32\", \"shape\": [9223372036854775808], \"data_offsets\": [0, 4]}"), twelve),
+        row("dim 2^63",
+            rawFile(one("{\"dtype\": \"F32\", \"shape\": [9223372036854775808], \"data_offsets\": "
+                        "[0, 4]}"),
+                    twelve),
             "a", "too large");
-        row("numel overflow", rawFile(one("{\"dtype\": \"F32\", \"shape\": [4294967296, 4294967296, 4294967296], \"data_offsets\": [0, 4]}"), twelve),
+        row("numel overflow",
+            rawFile(one("{\"dtype\": \"F32\", \"shape\": [4294967296, 4294967296, 4294967296], "
+                        "\"data_offsets\": [0, 4]}"),
+                    twelve),
             "a", "too large");
-        row("bytes overflow", rawFile(one("{\"dtype\": \"F64\", \"shape\": [4611686018427387904], \"data_offsets\": [0, 4]}"), twelve),
+        row("bytes overflow",
+            rawFile(one("{\"dtype\": \"F64\", \"shape\": [4611686018427387904], \"data_offsets\": "
+                        "[0, 4]}"),
+                    twelve),
             "a", "too large");
-        row("offsets short", rawFile(one("{\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0]}"), twelve),
+        row("offsets short",
+            rawFile(one("{\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0]}"), twelve),
             "a", "[begin, end]");
-        row("offsets negative", rawFile(one("{\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [-4, 0]}"), twelve),
+        row("offsets negative",
+            rawFile(one("{\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [-4, 0]}"), twelve),
             "a", "[begin, end]");
-        row("offsets object", rawFile(one("{\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": {}}"), twelve),
-            "a", "[begin, end]");
-        row("end before begin", rawFile(one("{\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [8, 4]}"), twelve),
+        row("offsets object",
+            rawFile(one("{\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": {}}"), twelve), "a",
+            "[begin, end]");
+        row("end before begin",
+            rawFile(one("{\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [8, 4]}"), twelve),
             "a", "end before they begin");
-        row("past data", rawFile(one("{\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]}"), twelve),
+        row("past data",
+            rawFile(one("{\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]}"), twelve),
             "a", "data section has 12 bytes");
-        row("size mismatch", rawFile(one("{\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [0, 8]}"), twelve),
+        row("size mismatch",
+            rawFile(one("{\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [0, 8]}"), twelve),
             "a", "span 8 bytes but F32 [3] needs 12");
-        row("huge claim", rawFile(one("{\"dtype\": \"F32\", \"shape\": [1000000000], \"data_offsets\": [0, 4000000000]}"), twelve),
+        row("huge claim",
+            rawFile(one("{\"dtype\": \"F32\", \"shape\": [1000000000], \"data_offsets\": [0, "
+                        "4000000000]}"),
+                    twelve),
             "a", "truncated file?");
-        row("overlap", rawFile("{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}, "
-                               "\"b\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [4, 12]}}", twelve),
+        row("overlap",
+            rawFile("{\"a\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]}, "
+                    "\"b\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [4, 12]}}",
+                    twelve),
             "b", "overlap those of 'a'");
-        row("same range", rawFile("{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}, "
-                                  "\"b\": {\"dtype\": \"I32\", \"shape\": [1], \"data_offsets\": [4, 8]}}", twelve),
+        row("same range",
+            rawFile("{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]}, "
+                    "\"b\": {\"dtype\": \"I32\", \"shape\": [1], \"data_offsets\": [4, 8]}}",
+                    twelve),
             "*", "overlap");
-        row("metadata array", rawFile("{\"__metadata__\": [1]}"), "__metadata__", "object of strings");
+        row("metadata array", rawFile("{\"__metadata__\": [1]}"), "__metadata__",
+            "object of strings");
         row("metadata value", rawFile("{\"__metadata__\": {\"k\": 1}}"), "__metadata__",
             "value of 'k' is not a string");
     }
@@ -226,12 +260,12 @@ private slots:
     void acceptsEdgeCases() {
         // Gaps between tensors, an unused tail, padding spaces, an empty tensor whose
         // offsets sit inside another's range, and an empty header object.
-        const std::string path = write(
-            "edge.safetensors",
-            rawFile("{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]},"
-                    " \"z\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [6, 6]},"
-                    " \"__metadata__\": {}}      ",
-                    raw<float>({0.0f, 2.5f, 0.0f})));
+        const std::string path =
+            write("edge.safetensors",
+                  rawFile("{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 8]},"
+                          " \"z\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [6, 6]},"
+                          " \"__metadata__\": {}}      ",
+                          raw<float>({0.0f, 2.5f, 0.0f})));
         const SafetensorsFile f(path);
         QCOMPARE(f.toFloat32("a"), std::vector<float>{2.5f});
         QCOMPARE(f.names().size(), size_t(2));
@@ -270,7 +304,8 @@ private slots:
         const size_t headerEnd = 8 + size_t(bytes[0] | (bytes[1] << 8));
         int opened = 0, refused = 0;
         for (size_t pos = 0; pos < headerEnd; ++pos) {
-            for (uint8_t v : {uint8_t('0'), uint8_t('9'), uint8_t(']'), uint8_t('"'), uint8_t(0xFF)}) {
+            for (uint8_t v :
+                 {uint8_t('0'), uint8_t('9'), uint8_t(']'), uint8_t('"'), uint8_t(0xFF)}) {
                 // Patched in place, and restored below.
                 patch.seekp(long(pos));
                 patch.put(char(v));
@@ -322,11 +357,13 @@ private slots:
     void shardedFolder() {
         const std::string dir = file("sharded");
         std::filesystem::create_directory(dir);
-        iotest::writeBytes(dir + "/model-00001-of-00002.safetensors",
-                           buildFile({{"a", "F16", {4}, raw<uint16_t>({0x3C00, 0x4000, 0x4200, 0x4400})}}, 5));
-        iotest::writeBytes(dir + "/model-00002-of-00002.safetensors",
-                           buildFile({{"b", "BF16", {2, 2}, raw<uint16_t>({0x3F80, 0xC040, 0x4049, 0})},
-                                      {"c", "F16", {1}, raw<uint16_t>({0xBC00})}}));
+        iotest::writeBytes(
+            dir + "/model-00001-of-00002.safetensors",
+            buildFile({{"a", "F16", {4}, raw<uint16_t>({0x3C00, 0x4000, 0x4200, 0x4400})}}, 5));
+        iotest::writeBytes(
+            dir + "/model-00002-of-00002.safetensors",
+            buildFile({{"b", "BF16", {2, 2}, raw<uint16_t>({0x3F80, 0xC040, 0x4049, 0})},
+                       {"c", "F16", {1}, raw<uint16_t>({0xBC00})}}));
         const json index = {{"metadata", {{"total_size", 18}}},
                             {"weight_map",
                              {{"a", "model-00001-of-00002.safetensors"},
@@ -339,7 +376,8 @@ private slots:
         QCOMPARE(store.fileOf("b"), dir + "/model-00002-of-00002.safetensors");
         QCOMPARE(store.info("a").dtype, StDtype::F16);
         QCOMPARE(store.storedDtype(), std::string("F16"));
-        EXPECT_ERROR(store.load("zzz"), dir + "/model.safetensors.index.json", "zzz", "missing tensor");
+        EXPECT_ERROR(store.load("zzz"), dir + "/model.safetensors.index.json", "zzz",
+                     "missing tensor");
         EXPECT_ERROR(store.load("a", {2, 2}), "model-00001-of-00002.safetensors", "a",
                      "shape [4] in the file, expected [2, 2]");
     }
@@ -364,7 +402,8 @@ private slots:
         EXPECT_ERROR(WeightStore{dir}, "index.json", "weight_map", "missing");
         dir = indexed("noshard", "{\"weight_map\": {\"a\": \"s2.safetensors\"}}");
         EXPECT_ERROR(WeightStore{dir}, dir + "/s2.safetensors", "", "shard listed in");
-        dir = indexed("notinshard", "{\"weight_map\": {\"a\": \"s1.safetensors\", \"q\": \"s1.safetensors\"}}");
+        dir = indexed("notinshard",
+                      "{\"weight_map\": {\"a\": \"s1.safetensors\", \"q\": \"s1.safetensors\"}}");
         EXPECT_ERROR(WeightStore{dir}, dir + "/s1.safetensors", "q", "missing from this shard");
         dir = indexed("escape", "{\"weight_map\": {\"a\": \"../single/model.safetensors\"}}");
         EXPECT_ERROR(WeightStore{dir}, "index.json", "weight_map", "plain file name");
