@@ -6,5 +6,8 @@ namespace sparsescope::cli {
 
 int runMask(int argc, char** argv);
 int runAnalyze(int argc, char** argv);
+int runTokenize(int argc, char** argv);
+int runForward(int argc, char** argv);
+int runEval(int argc, char** argv);
 
 }  // namespace sparsescope::cli

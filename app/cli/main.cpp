@@ -23,6 +23,12 @@ const Command kCommands[] = {
      sparsescope::cli::runMask},
     {"analyze", "metrics of a pattern on Q/K(/V) tensors: density, recall, KL, FLOPs, ...",
      sparsescope::cli::runAnalyze},
+    {"tokenize", "tokenize a text with a model's tokenizer; ids as int64 .npy",
+     sparsescope::cli::runTokenize},
+    {"forward", "run a model (dense or with a pattern); logits and attention as .npy",
+     sparsescope::cli::runForward},
+    {"eval", "model-level accuracy of a pattern: loss dense vs sparse, top-1 agreement",
+     sparsescope::cli::runEval},
 };
 
 void printUsage(std::FILE* out) {

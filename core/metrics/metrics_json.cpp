@@ -40,3 +40,27 @@ nlohmann::json analysisToJson(const AnalysisResult& r) {
 }
 
 }  // namespace sparsescope
+
+#include "core/metrics/model_analysis.h"
+
+namespace sparsescope {
+
+nlohmann::json modelAnalysisToJson(const ModelAnalysis& a) {
+    nlohmann::json j;
+    j["tokens"] = a.tokens;
+    j["pattern"] = patternToJson(a.pattern);
+    j["layers"] = a.layers;
+    j["aggregate"] = metricsToJson(a.aggregate);
+    j["per_layer"] = nlohmann::json::array();
+    for (size_t i = 0; i < a.perLayer.size(); ++i) {
+        nlohmann::json layer;
+        layer["layer"] = a.layers[i];
+        layer["aggregate"] = metricsToJson(a.perLayer[i].aggregate);
+        layer["per_head"] = nlohmann::json::array();
+        for (const auto& h : a.perLayer[i].perHead) layer["per_head"].push_back(metricsToJson(h));
+        j["per_layer"].push_back(std::move(layer));
+    }
+    return j;
+}
+
+}  // namespace sparsescope

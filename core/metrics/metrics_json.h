@@ -15,3 +15,9 @@ nlohmann::json metricsToJson(const HeadMetrics& m);
 nlohmann::json analysisToJson(const AnalysisResult& r);
 
 }  // namespace sparsescope
+
+namespace sparsescope {
+struct ModelAnalysis;
+// Keys: tokens, pattern, layers, aggregate, per_layer [{layer, aggregate, per_head}].
+nlohmann::json modelAnalysisToJson(const ModelAnalysis& a);
+}  // namespace sparsescope
