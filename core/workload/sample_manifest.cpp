@@ -1,5 +1,6 @@
 #include "core/workload/sample_manifest.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <limits>
