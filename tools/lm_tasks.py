@@ -237,8 +237,8 @@ class Synth:
         return np.array(ids[:L1], dtype=np.int64), np.array(w[:L1], dtype=np.bool_)
 
 
-MIXTURE = {"shakespeare": 0.14, "kjv": 0.14, "code": 0.20, "passkey": 0.20, "passkey_text": 0.07,
-           "kv": 0.10, "induction": 0.15}
+MIXTURE = {"shakespeare": 0.12, "kjv": 0.12, "code": 0.16, "passkey": 0.22, "passkey_text": 0.08,
+           "kv": 0.10, "induction": 0.20}
 
 
 class Batcher:

@@ -491,8 +491,11 @@ def make_model(out, name, spec, toks):
     def route_4d(m):
         return run(ref, ids, attention_mask=additive(m, torch.float64))
 
-    for rname, fn in (("attention_interface", route_interface), ("patched_eager", route_patch),
-                      ("mask_4d", route_4d)):
+    # mask_4d first: it runs transformers' own eager code, so its sparse logits share the
+    # dense reference's arithmetic exactly (Llama-family eager softmax is float32 even in a
+    # float64 model, GPT-2's is not); the other routes must agree within 1e-5.
+    for rname, fn in (("mask_4d", route_4d), ("patched_eager", route_patch),
+                      ("attention_interface", route_interface)):
         r = {}
         try:
             dl, da = fn(causal)
@@ -503,8 +506,8 @@ def make_model(out, name, spec, toks):
             r["sparse_attn_outside_mask_max"] = float(sa[:, :, ~m_t].abs().max())
             r["sparse_attn_rowsum_err"] = float((sa.sum(-1) - 1).abs().max())
             r["sparse_vs_dense_logits_maxdiff"] = float((sl - logits).abs().max())
-            r["ok"] = (r["dense_logits_maxdiff"] < 1e-10 and r["dense_attn_maxdiff"] < 1e-10
-                       and r["sparse_attn_outside_mask_max"] == 0.0 and r["sparse_attn_rowsum_err"] < 1e-10
+            r["ok"] = (r["dense_logits_maxdiff"] < 1e-5 and r["dense_attn_maxdiff"] < 1e-6
+                       and r["sparse_attn_outside_mask_max"] == 0.0 and r["sparse_attn_rowsum_err"] < 1e-6
                        and r["sparse_vs_dense_logits_maxdiff"] > 1e-3)
             r["_out"] = (sl, sa)
         except Exception as e:
@@ -521,7 +524,8 @@ def make_model(out, name, spec, toks):
     for k in good[1:]:
         ol, oa = routes[k]["_out"]
         rep["sparse_routes"][k]["vs_primary_logits_maxdiff"] = float((ol - sl).abs().max())
-        if float((ol - sl).abs().max()) > 1e-10 or float((oa - sa).abs().max()) > 1e-10:
+        rep["sparse_routes"][k]["vs_primary_attn_maxdiff"] = float((oa - sa).abs().max())
+        if float((ol - sl).abs().max()) > 1e-5 or float((oa - sa).abs().max()) > 1e-6:
             fail(name, f"sparse route {k} disagrees with {primary}")
     rep["sparse_route_used"] = primary
 

@@ -42,7 +42,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lm_eval import measure_and_write, passkey_eval  # noqa: E402
+from lm_eval import induction_eval, measure_and_write, passkey_eval  # noqa: E402
 from lm_model import TinyLlama, loss_fn  # noqa: E402
 from lm_tasks import (MIXTURE, Batcher, ByteTokenizer, HFTokenizer, Synth, chunk_text, encode_docs,  # noqa: E402
                       load_corpora, passkey_strings, train_tokenizer)
@@ -231,7 +231,7 @@ def main():
     t0 = time.time()
     warm, est_total, step, curve, probes = 0.03, None, 0, [], []
     log_every = 5 if args.smoke else 25
-    probe_at = [0.25, 0.5, 0.75]
+    probe_at = [0.1, 0.2, 0.35, 0.5, 0.75]
     t_first = None
     while True:
         frac = step / est_total if est_total else 0.0
@@ -263,9 +263,10 @@ def main():
             model.eval()
             with autocast():
                 pk = passkey_eval(lambda x: model(x.to(dev)), tok, pk_filler, 10, 99, seq_len)
+                ind = induction_eval(lambda x: model(x.to(dev)), c["vocab"], ind_len, 2, 99)
             model.train()
-            probes.append({"step": step, "passkey_acc_10_trials": pk["accuracy"]})
-            log(f"probe at step {step}: passkey {pk['accuracy']:.2f}")
+            probes.append({"step": step, "passkey_acc_10_trials": pk["accuracy"], "induction_ratio": ind["ratio"]})
+            log(f"probe at step {step}: passkey {pk['accuracy']:.2f}, induction ratio {ind['ratio']:.3f}")
     train_s = time.time() - t0
     batcher.stop = True
     log(f"training done: {step} steps in {train_s:.1f}s, {step * args.batch * seq_len / 1e6:.1f}M tokens")
