@@ -107,11 +107,13 @@ char32_t compose(char32_t a, char32_t b) {
     return it == t.end() ? 0 : it->second;
 }
 
-// Code points below U+0300 are all starters without decompositions that nothing
-// composes with, so text made only of them is already in NFC and NFD.
-bool belowCombiningMarks(std::string_view s) {
+// Text made only of code points below `limit` needs no work: below U+00C0 nothing
+// decomposes (NFD), and below U+0300 every character is a starter that is NFC-stable
+// and that no following character of this range composes with (NFC). The lead
+// bytes of U+00C0 and U+0300 are 0xC3 and 0xCC; continuation bytes are smaller.
+bool allBytesBelow(std::string_view s, unsigned char limit) {
     for (unsigned char c : s)
-        if (c >= 0xCC) return false;
+        if (c >= limit) return false;
     return true;
 }
 
@@ -125,12 +127,12 @@ std::string encode(const std::vector<char32_t>& cps) {
 }  // namespace
 
 std::string toNfd(std::string_view s) {
-    if (belowCombiningMarks(s)) return std::string(s);
+    if (allBytesBelow(s, 0xC3)) return std::string(s);
     return encode(decomposeOrdered(s));
 }
 
 std::string toNfc(std::string_view s) {
-    if (belowCombiningMarks(s)) return std::string(s);
+    if (allBytesBelow(s, 0xCC)) return std::string(s);
     std::vector<char32_t> cps = decomposeOrdered(s);
     if (cps.empty()) return {};
     // Canonical composition (UAX #15): a character combines with the last starter
