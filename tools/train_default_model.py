@@ -109,6 +109,7 @@ def main():
     ap.add_argument("--ckpt", default=None, help="write the trained weights (F16 state dict) here")
     ap.add_argument("--eval-only", default=None, help="skip training: measure this --ckpt file")
     ap.add_argument("--eval-trials", type=int, default=50)
+    ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--log", default=None)
     args = ap.parse_args()
@@ -142,7 +143,7 @@ def main():
     log(f"device {dev} {torch.cuda.get_device_name(0) if dev.type == 'cuda' else ''} torch {torch.__version__} "
         f"transformers {have_hf}")
 
-    corpora = load_corpora(args.data, limit)
+    corpora, val_texts = load_corpora(args.data, limit)
     tok = get_tokenizer(args, corpora, c["vocab"], log)
     c["vocab"] = tok.vocab_size
     streams = get_streams(args, tok, corpora, log)
@@ -153,6 +154,9 @@ def main():
     log(f"passkey piecewise-vs-whole tokenization mismatches: {bad}/20")
     if bad and tok.kind == "bpe":
         raise SystemExit("piecewise passkey tokenization differs from encoding the whole prompt")
+
+    # validation: at most 4 windows per corpus, scored during training to pick the checkpoint
+    val_ids = {k: tok.encode(v)[: 4 * (seq_len - 1)] for k, v in val_texts.items()}
 
     model = TinyLlama(c).to(dev)
     model.init_weights()
@@ -231,7 +235,7 @@ def main():
     t0 = time.time()
     warm, est_total, step, curve, probes = 0.03, None, 0, [], []
     log_every = 5 if args.smoke else 25
-    probe_at = [0.1, 0.2, 0.35, 0.5, 0.75]
+    best = None
     t_first = None
     while True:
         frac = step / est_total if est_total else 0.0
@@ -258,17 +262,39 @@ def main():
                           "lr": round(lr, 6), "grad_norm": round(float(gn), 3)})
             if step % (log_every * 10) == 0:
                 log(f"step {step}/{est_total} loss {loss.item():.4f} lr {lr:.2e} gn {float(gn):.2f}")
-        if est_total and probe_at and frac >= probe_at[0]:
-            probe_at.pop(0)
+        if step % args.eval_every == 0 or (est_total and step >= est_total):
+            # validation loss + task probes; keep the best state that already solves the tasks
             model.eval()
-            with autocast():
-                pk = passkey_eval(lambda x: model(x.to(dev)), tok, pk_filler, 10, 99, seq_len)
-                ind = induction_eval(lambda x: model(x.to(dev)), c["vocab"], ind_len, 2, 99)
+            with torch.no_grad(), autocast():
+                fn = lambda x: model(x.to(dev))  # noqa: E731
+                vl = {}
+                for k, ids in val_ids.items():
+                    tot, n = 0.0, 0
+                    for s0 in range(0, len(ids), seq_len - 1):
+                        w = ids[s0: s0 + seq_len - 1]
+                        x = torch.tensor([tok.eot] + w)[None].to(dev)
+                        lg = fn(x)[0, :-1].float()
+                        tot += float(torch.nn.functional.cross_entropy(lg, x[0, 1:], reduction="sum"))
+                        n += len(w)
+                    vl[k] = tot / n
+                pk = passkey_eval(fn, tok, pk_filler, 10, 99, seq_len)
+                ind = induction_eval(fn, c["vocab"], ind_len, 2, 99)
             model.train()
-            probes.append({"step": step, "passkey_acc_10_trials": pk["accuracy"], "induction_ratio": ind["ratio"]})
-            log(f"probe at step {step}: passkey {pk['accuracy']:.2f}, induction ratio {ind['ratio']:.3f}")
+            score = sum(vl.values()) / len(vl)
+            solved = pk["accuracy"] >= 0.9 and ind["ratio"] <= 0.1
+            probes.append({"step": step, "val_loss": {k: round(v, 4) for k, v in vl.items()}, "val_mean": score,
+                           "passkey_acc_10_trials": pk["accuracy"], "induction_ratio": ind["ratio"]})
+            if solved and (best is None or score < best[0]):
+                best = (score, step, {k: v.detach().clone() for k, v in model.state_dict().items()})
+            log(f"eval at step {step}: val {score:.4f} {vl}, passkey {pk['accuracy']:.2f}, "
+                f"induction {ind['ratio']:.3f}{'  *best*' if best and best[1] == step else ''}")
     train_s = time.time() - t0
     batcher.stop = True
+    chosen = step
+    if best is not None:
+        model.load_state_dict(best[2])
+        chosen = best[1]
+    log(f"checkpoint chosen: step {chosen} of {step} (lowest validation loss among states solving the tasks)")
     log(f"training done: {step} steps in {train_s:.1f}s, {step * args.batch * seq_len / 1e6:.1f}M tokens")
     if args.ckpt:
         os.makedirs(os.path.dirname(os.path.abspath(args.ckpt)), exist_ok=True)
@@ -283,7 +309,10 @@ def main():
         "config": c, "params": n_params, "seq_len": seq_len, "batch": args.batch, "lr_peak": args.lr,
         "schedule": "linear warm-up over 3 % of the steps, cosine to 10 % of the peak; AdamW betas (0.9, 0.95), "
                     "weight decay 0.1 on matrices, grad clip 1.0, bf16 autocast, fp32 master weights",
-        "compile": use_compile, "steps": step, "train_seconds": round(train_s, 1),
+        "compile": use_compile, "steps": step, "chosen_step": chosen, "train_seconds": round(train_s, 1),
+        "selection": "every --eval-every steps: mean validation loss (3 % before each test split, code files "
+                     "i % 20 == 13); kept the lowest among states with passkey probe >= 0.9 (10 trials) and "
+                     "induction probe <= 0.1",
         "tokens_seen": step * args.batch * seq_len, "mixture": MIXTURE,
         "corpus": {k: {"train_tokens": int(len(streams[k])), "heldout_chars": len(v[1])} for k, v in corpora.items()},
         "tokenizer": {"kind": tok.kind, "vocab": tok.vocab_size, "eot_bos_id": tok.eot},
