@@ -220,8 +220,10 @@ private:
         if (spec_.topP <= 0.0) return;
         double mx = -std::numeric_limits<double>::infinity();
         for (int64_t j = 0; j < limit; ++j) mx = std::max(mx, double(scores[j]));
+        std::vector<double>& e = scratch_.values;
+        e.resize(static_cast<size_t>(limit));
         double total = 0;
-        for (int64_t j = 0; j < limit; ++j) total += std::exp(double(scores[j]) - mx);
+        for (int64_t j = 0; j < limit; ++j) total += e[static_cast<size_t>(j)] = std::exp(double(scores[j]) - mx);
         const double target = spec_.topP * total;
         order_.resize(static_cast<size_t>(limit));
         std::iota(order_.begin(), order_.end(), 0);
@@ -237,7 +239,7 @@ private:
             for (int64_t t = start; t < end; ++t) {
                 const int32_t j = order_[static_cast<size_t>(t)];
                 mark(j, kRuleTopK);
-                mass += std::exp(double(scores[j]) - mx);
+                mass += e[static_cast<size_t>(j)];
                 if (mass >= target) return;
             }
             start = end;
