@@ -47,7 +47,9 @@ double scoreFreeKeys(const PatternSpec& s, int64_t t) {
     const int64_t i = t - 1, b = s.blockSize;
     std::array<Interval, 5> iv{};
     size_t count = 0;
-    iv[count++] = {i, i};
+    // The diagonal, unless a data-dependent rule's budget already holds it (Quest's
+    // and block top-k's own block).
+    if (s.questBudget <= 0 && s.blockTopk <= 0) iv[count++] = {i, i};
     if (s.window > 0) iv[count++] = {std::max<int64_t>(0, t - s.window), i};
     if (s.global > 0) iv[count++] = {0, std::min(s.global, t) - 1};
     if (s.blockWindow > 0) iv[count++] = {std::max<int64_t>(0, i / b - s.blockWindow + 1) * b, i};
