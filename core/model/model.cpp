@@ -7,6 +7,7 @@
 #include "core/common/error.h"
 #include "core/common/parallel.h"
 #include "core/pattern/mask_builder.h"
+#include "core/pattern/nsa_attention.h"
 #include "core/tokenizer/tokenizer.h"
 
 #include <algorithm>
@@ -178,6 +179,11 @@ void Model::attend(int l, HeadTensor&& q, HeadTensor&& k, HeadTensor&& v, HeadTe
                 mask = &masks[static_cast<size_t>(h)];
                 *mask = buildMask(spec, n, &scores);
                 if (window > 0) restrictToWindow(*mask, window);
+            }
+            if (sparse && spec.nsa) {
+                // NSA: its three branches averaged (no trained gates); core/pattern/nsa_attention.h.
+                nsaAttentionHead(qh, kh, vh, *mask, spec, scale, oh, probs);
+                return;
             }
             std::vector<float> p;
             sparseAttentionHead(qh, kh, vh, *mask, scale, oh, probs ? &p : nullptr);
