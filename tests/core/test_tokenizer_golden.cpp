@@ -84,6 +84,24 @@ private slots:
         }
         qInfo("%s: %d cases match", qPrintable(style), n);
     }
+
+    // The bundled default model's own byte-level BPE (resources/model/tokenizer.json):
+    // it loads, and plain text survives encode -> decode unchanged.
+    void bundledModelTokenizer() {
+        const QString path = QString(SPARSESCOPE_SOURCE_DIR) + "/resources/model/tokenizer.json";
+        if (!QFile::exists(path)) QSKIP("resources/model/tokenizer.json not there yet");
+        const Tokenizer tok = Tokenizer::fromFile(path.toStdString());
+        QVERIFY(tok.vocabSize() > 256);
+        const std::string text =
+            "There is an important info hidden inside a lot of irrelevant text. Find it and memorize it. "
+            "I will quiz you about the important information there.\n"
+            "The pass key is 48213. Remember it. 48213 is the pass key.\n"
+            "What is the pass key? The pass key is";
+        const Ids ids = tok.encode(text, false);
+        QVERIFY(!ids.empty());
+        for (int32_t id : ids) QVERIFY(id >= 0 && id < tok.vocabSize());
+        QCOMPARE(QString::fromStdString(tok.decode(ids)), QString::fromStdString(text));
+    }
 };
 
 QTEST_APPLESS_MAIN(TestTokenizerGolden)
