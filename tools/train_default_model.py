@@ -281,7 +281,7 @@ def main():
                 ind = induction_eval(fn, c["vocab"], ind_len, 2, 99)
             model.train()
             score = sum(vl.values()) / len(vl)
-            solved = pk["accuracy"] >= 0.9 and ind["ratio"] <= 0.1
+            solved = pk["accuracy"] >= 0.9 and ind["ratio"] <= 0.05
             probes.append({"step": step, "val_loss": {k: round(v, 4) for k, v in vl.items()}, "val_mean": score,
                            "passkey_acc_10_trials": pk["accuracy"], "induction_ratio": ind["ratio"]})
             if solved and (best is None or score < best[0]):
@@ -312,7 +312,7 @@ def main():
         "compile": use_compile, "steps": step, "chosen_step": chosen, "train_seconds": round(train_s, 1),
         "selection": "every --eval-every steps: mean validation loss (3 % before each test split, code files "
                      "i % 20 == 13); kept the lowest among states with passkey probe >= 0.9 (10 trials) and "
-                     "induction probe <= 0.1",
+                     "induction probe <= 0.05",
         "tokens_seen": step * args.batch * seq_len, "mixture": MIXTURE,
         "corpus": {k: {"train_tokens": int(len(streams[k])), "heldout_chars": len(v[1])} for k, v in corpora.items()},
         "tokenizer": {"kind": tok.kind, "vocab": tok.vocab_size, "eot_bos_id": tok.eot},
