@@ -3,7 +3,8 @@
 // cases.json = [{"text", "ids", "ids_no_special", "decoded"}, ...].
 // Every case must give exactly the reference ids, with and without special tokens,
 // and decode(ids) must give the reference text. Skipped only while a style's folder
-// does not exist yet.
+// does not exist yet. Also checked: the committed cross-check set of seven styles
+// (tests/golden/tokenizers_crosscheck) and the bundled model's tokenizer.
 #include <QDir>
 #include <QFile>
 #include <QTest>
@@ -83,6 +84,38 @@ private slots:
             }
         }
         qInfo("%s: %d cases match", qPrintable(style), n);
+    }
+
+    // tests/golden/tokenizers_crosscheck (tools/make_tokenizer_crosscheck.py, made with
+    // tokenizers 0.23.2): seven styles, ~350 tricky and random texts each, both decodes.
+    void crosscheck_data() {
+        QTest::addColumn<QString>("style");
+        for (const char* style : {"gpt2", "gpt2_prefix_bos_added", "llama3", "qwen2", "llama2_bytefallback",
+                                  "llama2_unk", "metaspace_first"})
+            QTest::newRow(style) << QString(style);
+    }
+    void crosscheck() {
+        QFETCH(QString, style);
+        const QString dir = QString(SPARSESCOPE_SOURCE_DIR) + "/tests/golden/tokenizers_crosscheck/" + style;
+        const Tokenizer tok = Tokenizer::fromFile((dir + "/tokenizer.json").toStdString());
+        QFile file(dir + "/cases.json");
+        QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable("cannot open " + file.fileName()));
+        const nlohmann::json cases = nlohmann::json::parse(file.readAll().toStdString());
+        QVERIFY(cases.size() > 300);
+        int n = 0;
+        for (const auto& c : cases) {
+            const std::string text = c.at("text").get<std::string>();
+            const QString where = style + " case " + QString::number(n++) + " " +
+                                  QString::fromStdString(c.at("text").dump()).left(80);
+            const Ids ids = readIds(c, "ids");
+            QVERIFY2(tok.encode(text, true) == ids, qPrintable(where + ": got " + idsText(tok.encode(text, true)) +
+                                                               " want " + idsText(ids)));
+            QVERIFY2(tok.encode(text, false) == readIds(c, "ids_no_special"), qPrintable(where));
+            QCOMPARE(QString::fromStdString(tok.decode(ids, false)),
+                     QString::fromStdString(c.at("decoded_keep").get<std::string>()));
+            QCOMPARE(QString::fromStdString(tok.decode(ids, true)),
+                     QString::fromStdString(c.at("decoded_skip").get<std::string>()));
+        }
     }
 
     // The bundled default model's own byte-level BPE (resources/model/tokenizer.json):
