@@ -7,6 +7,7 @@
 #include "core/model/model_input.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/workload/passkey.h"
+#include "core/workload/sample_manifest.h"
 
 #include <QTest>
 
@@ -122,6 +123,15 @@ private slots:
         second /= double(trials * len);
         qInfo("induction: first copy %.3f nats/token, second copy %.3f, ratio %.3f", first, second, second / first);
         QVERIFY(second / first <= 0.20);
+    }
+
+    void everySampleHas1500Tokens() {
+        const std::string dir = SPARSESCOPE_SOURCE_DIR "/samples";
+        for (const SampleInfo& s : loadSampleManifest(dir + "/manifest.json")) {
+            const size_t tokens = model_->tokenizer().encode(loadSampleText(s, dir), true).size();
+            qInfo("sample %s: %zu tokens", s.id.c_str(), tokens);
+            QVERIFY2(tokens >= 1500, s.id.c_str());
+        }
     }
 
     void passkeyRetrieval() {
