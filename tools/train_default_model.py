@@ -27,7 +27,7 @@ Writes resources/model/{config.json, generation_config.json, model.safetensors,
 tokenizer.json, training_report.json} and tests/golden/default_model/ (expected.json,
 reference ids/logits computed in float64, held-out text slices, unigram log-probs).
 
-Usage (GPU):   python3 tools/train_default_model.py --budget 400
+Usage (GPU):   python3 tools/train_default_model.py --budget 240   (the recipe of resources/model)
 Smoke (CPU):   python3 tools/train_default_model.py --smoke --budget 20 --out-model /tmp/m --out-golden /tmp/g
 """
 
@@ -99,7 +99,7 @@ def main():
     ap.add_argument("--out-model", default=os.path.join(REPO, "resources", "model"))
     ap.add_argument("--out-golden", default=os.path.join(REPO, "tests", "golden", "default_model"))
     ap.add_argument("--cache", default=None, help="folder for tokenizer.json + token streams (reused if present)")
-    ap.add_argument("--budget", type=float, default=400, help="training seconds, compile included")
+    ap.add_argument("--budget", type=float, default=240, help="training seconds, compile included")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--compile", choices=["auto", "on", "off"], default="auto")
@@ -281,7 +281,7 @@ def main():
                 ind = induction_eval(fn, c["vocab"], ind_len, 2, 99)
             model.train()
             score = sum(vl.values()) / len(vl)
-            solved = pk["accuracy"] >= 0.9 and ind["ratio"] <= 0.05
+            solved = pk["accuracy"] >= 0.9 and ind["ratio"] <= 0.1
             probes.append({"step": step, "val_loss": {k: round(v, 4) for k, v in vl.items()}, "val_mean": score,
                            "passkey_acc_10_trials": pk["accuracy"], "induction_ratio": ind["ratio"]})
             if solved and (best is None or score < best[0]):
@@ -312,7 +312,7 @@ def main():
         "compile": use_compile, "steps": step, "chosen_step": chosen, "train_seconds": round(train_s, 1),
         "selection": "every --eval-every steps: mean validation loss (3 % before each test split, code files "
                      "i % 20 == 13); kept the lowest among states with passkey probe >= 0.9 (10 trials) and "
-                     "induction probe <= 0.05",
+                     "induction probe <= 0.1",
         "tokens_seen": step * args.batch * seq_len, "mixture": MIXTURE,
         "corpus": {k: {"train_tokens": int(len(streams[k])), "heldout_chars": len(v[1])} for k, v in corpora.items()},
         "tokenizer": {"kind": tok.kind, "vocab": tok.vocab_size, "eot_bos_id": tok.eot},
