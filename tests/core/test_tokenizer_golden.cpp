@@ -1,6 +1,6 @@
 // Golden tokenizer fixtures made with the Python `tokenizers` library
 // (tools/make_golden.py): tests/golden/tokenizers/<style>/{tokenizer.json,cases.json},
-// cases.json = [{"text", "ids", "ids_no_special", "decoded"}, ...].
+// cases.json = [{"text", "ids", "ids_no_special", "decoded", "tokens"}, ...].
 // Every case must give exactly the reference ids, with and without special tokens,
 // and decode(ids) must give the reference text. Skipped only while a style's folder
 // does not exist yet. Also checked: the committed cross-check set of seven styles
@@ -69,19 +69,18 @@ private slots:
             const Ids gotPlain = tok.encode(text, false);
             QVERIFY2(gotPlain == expectedPlain, qPrintable(where + ": ids_no_special " + idsText(gotPlain) +
                                                            " != expected " + idsText(expectedPlain)));
-            // `tokenizers`' Python decode() skips special tokens by default, transformers'
-            // does not; the fixture may state which it used ("skip_special").
-            const std::string decoded = c.at("decoded").get<std::string>();
-            if (c.contains("skip_special")) {
-                QCOMPARE(QString::fromStdString(tok.decode(expected, c.at("skip_special").get<bool>())),
-                         QString::fromStdString(decoded));
-            } else {
-                const std::string keep = tok.decode(expected, false), skip = tok.decode(expected, true);
-                QVERIFY2(keep == decoded || skip == decoded,
-                         qPrintable(where + ": decoded '" + QString::fromStdString(keep) + "' / '" +
-                                    QString::fromStdString(skip) + "' != expected '" +
-                                    QString::fromStdString(decoded) + "'"));
+            // "tokens" are the vocabulary strings of "ids".
+            if (c.contains("tokens")) {
+                QCOMPARE(c.at("tokens").size(), expected.size());
+                for (size_t k = 0; k < expected.size(); ++k)
+                    QCOMPARE(QString::fromStdString(tok.tokenString(expected[k]).value_or("<none>")),
+                             QString::fromStdString(c.at("tokens")[k].get<std::string>()));
             }
+            // tools/make_golden.py decodes with skip_special_tokens=False.
+            const std::string decoded = c.at("decoded").get<std::string>();
+            QVERIFY2(tok.decode(expected, false) == decoded,
+                     qPrintable(where + ": decoded '" + QString::fromStdString(tok.decode(expected, false)) +
+                                "' != expected '" + QString::fromStdString(decoded) + "'"));
         }
         qInfo("%s: %d cases match", qPrintable(style), n);
     }
