@@ -1,7 +1,5 @@
-// Shape and mask validation for the attention kernels, plus the two row
-// primitives (max, shifted exp with a float64 sum) that both kernels share.
-// Every check runs before any buffer is indexed, so bad input throws instead
-// of reading out of bounds.
+// Shape and mask validation for the attention kernels. Every check runs before
+// any buffer is indexed, so bad input throws instead of reading out of bounds.
 #include "core/attention/attention_detail.h"
 #include "core/common/error.h"
 
@@ -99,32 +97,20 @@ void checkHeadTensors(const HeadTensor& q, const HeadTensor& k, const HeadTensor
                                         ", dv] (heads and tokens of Q)");
 }
 
+void prepareOutput(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v, HeadTensor& out) {
+    if (&out == &q || &out == &k || &out == &v)
+        throw Error("<input>", "output", "must not be one of Q, K, V");
+    out.heads = q.heads;
+    out.n = q.n;
+    out.d = v.d;
+    out.data.resize(static_cast<size_t>(q.heads * q.n * v.d));
+}
+
 HeadPtrs headOf(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v, HeadTensor& out,
                 int64_t head) {
     const int64_t n = q.n, d = q.d, dv = v.d;
     return HeadPtrs{q.data.data() + head * n * d, k.data.data() + head * n * d,
                     v.data.data() + head * n * dv, out.data.data() + head * n * dv, n, d, dv};
-}
-
-float rowMax(const float* x, int64_t len) {
-    return Eigen::Map<const Eigen::ArrayXf>(x, len).maxCoeff();
-}
-
-double expShiftSum(float* x, int64_t len, float shift) {
-    // Eigen's vectorised exp (SSE2 or wider); after the shift every argument is
-    // <= 0, so nothing overflows and the row max contributes exactly 1.
-    Eigen::Map<Eigen::ArrayXf> a(x, len);
-    a = (a - shift).exp();
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    int64_t i = 0;
-    for (; i + 4 <= len; i += 4) {
-        s0 += x[i];
-        s1 += x[i + 1];
-        s2 += x[i + 2];
-        s3 += x[i + 3];
-    }
-    for (; i < len; ++i) s0 += x[i];
-    return (s0 + s1) + (s2 + s3);
 }
 
 }  // namespace detail

@@ -23,6 +23,9 @@ struct HeadPtrs {
 HeadPtrs checkedHead(const ConstMapRM& q, const ConstMapRM& k, const ConstMapRM& v, MapRM& out);
 // Throws unless the three tensors have consistent [h, n, d] shapes and buffer sizes.
 void checkHeadTensors(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v);
+// Reshapes out to [h, n, dv] for q, v (reusing its buffer when the size matches);
+// throws if out is one of the inputs.
+void prepareOutput(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v, HeadTensor& out);
 HeadPtrs headOf(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v, HeadTensor& out,
                 int64_t head);
 
@@ -42,9 +45,13 @@ void denseTile(const HeadPtrs& h, float scale, bool causal, int64_t r0, int64_t 
                DenseScratch& scratch, float* probs, double* lse);
 
 // --- sparse -----------------------------------------------------------------
+struct KeyRun {
+    int32_t begin, end;  // keys [begin, end)
+};
 struct SparseScratch {
     std::vector<float> qs, s, kBuf, vBuf, rowBuf, acc;
     std::vector<double> inv;
+    std::vector<KeyRun> runs;    // runs of consecutive kept keys, merged into the union
     std::vector<int32_t> keys;   // union of the tile's kept keys, ascending
     std::vector<int64_t> stamp;  // [n]: last tile tag that saw key j
     std::vector<int32_t> posOf;  // [n]: position of key j within keys

@@ -78,10 +78,18 @@ void denseAttentionHead(ConstMapRM q, ConstMapRM k, ConstMapRM v, float scale, b
 HeadTensor denseAttention(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v,
                           float scale, bool causal, std::vector<double>* rowLogSumExp,
                           int threads) {
+    HeadTensor out;
+    denseAttentionInto(q, k, v, scale, causal, out, rowLogSumExp, threads);
+    return out;
+}
+
+void denseAttentionInto(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v,
+                        float scale, bool causal, HeadTensor& out,
+                        std::vector<double>* rowLogSumExp, int threads) {
     detail::checkHeadTensors(q, k, v);
-    HeadTensor out(q.heads, q.n, v.d);
+    detail::prepareOutput(q, k, v, out);
     if (rowLogSumExp) rowLogSumExp->assign(static_cast<size_t>(q.heads * q.n), 0.0);
-    if (q.heads == 0 || q.n == 0) return out;
+    if (q.heads == 0 || q.n == 0) return;
 
     // Items are (head, tile) pairs, heaviest first (causal tiles grow with r0), so
     // the dynamic claim order balances the threads (longest-processing-time rule).
@@ -99,7 +107,6 @@ HeadTensor denseAttention(const HeadTensor& q, const HeadTensor& k, const HeadTe
                           scratch[static_cast<size_t>(w)], nullptr,
                           rowLogSumExp ? rowLogSumExp->data() + head * q.n : nullptr);
     });
-    return out;
 }
 
 }  // namespace sparsescope
