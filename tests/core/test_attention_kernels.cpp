@@ -3,6 +3,7 @@
 // row's kept keys in double, and the output as the weighted sum of V rows.
 // Output error is measured per row as ||o_i - ref_i|| / sum_j p_ij ||v_j||, the
 // size of the terms being summed (||ref_i|| itself can cancel to ~0 for d = 1).
+#include "core/attention/attention_detail.h"
 #include "core/attention/attention_kernels.h"
 #include "core/common/error.h"
 
@@ -182,6 +183,8 @@ private slots:
     void emptyRowGivesZeroOutput();
     void multiHeadSharedAndPerHeadMasks();
     void multiHeadDenseMatchesSingleHead();
+    void softmaxRowPrimitives();
+    void intoVariantsReuseOutput();
     void mismatchedShapesThrow();
     void malformedMasksThrow();
     void emptyInputs();
@@ -434,6 +437,64 @@ void TestAttentionKernels::multiHeadDenseMatchesSingleHead() {
                 QVERIFY(std::abs(lse1[size_t(head * n + i)] - ref.lse[size_t(i)]) < 1e-5);
         }
     }
+}
+
+void TestAttentionKernels::softmaxRowPrimitives() {
+    // Every length 1..40 (packet bodies and padded tails for any SIMD width), values
+    // spread over [-100, 0] plus -inf and NaN, against std::exp in double.
+    for (int len = 1; len <= 40; ++len) {
+        std::vector<float> x(static_cast<size_t>(len));
+        for (int i = 0; i < len; ++i) x[size_t(i)] = -100.0f * float(i) / 39.0f + 0.37f;
+        if (len > 5) x[3] = -std::numeric_limits<float>::infinity();
+        if (len > 9) x[8] = std::numeric_limits<float>::quiet_NaN();
+        const std::vector<float> in = x;
+        QCOMPARE(detail::rowMax(x.data(), 1), in[0]);
+        const double sum = detail::expShiftSum(x.data(), len, 0.37f);
+        double want = 0.0;
+        for (int i = 0; i < len; ++i) {
+            const float t = in[size_t(i)] - 0.37f;
+            const float got = x[size_t(i)];
+            if (std::isnan(t)) {
+                QVERIFY(std::isnan(got));
+                continue;
+            }
+            if (t < -87.0f) {
+                QCOMPARE(got, 0.0f);  // includes -inf
+                continue;
+            }
+            const double e = std::exp(double(t));
+            QVERIFY2(std::abs(got - e) <= 2.5e-7 * e, qPrintable(QString("exp(%1)").arg(t)));
+            want += got;
+        }
+        if (len > 9) {
+            QVERIFY(std::isnan(sum));
+        } else {
+            QVERIFY(std::abs(sum - want) <= 1e-12 * want);
+        }
+    }
+    // A long row of equal scores: the float64 sum is exact, a float one would not be.
+    std::vector<float> ones(100000, 2.0f);
+    QCOMPARE(detail::expShiftSum(ones.data(), int64_t(ones.size()), 2.0f), 100000.0);
+}
+
+void TestAttentionKernels::intoVariantsReuseOutput() {
+    std::mt19937 rng(61u);
+    const HeadTensor q = randomHeads(2, 40, 8, rng), k = randomHeads(2, 40, 8, rng),
+                     v = randomHeads(2, 40, 5, rng);
+    const SparseMask mask = makeMask("window+sinks", 40, true, rng);
+    HeadTensor out(3, 7, 2);  // wrong shape: reshaped
+    denseAttentionInto(q, k, v, 0.3f, true, out);
+    QCOMPARE(out.heads, int64_t(2));
+    QCOMPARE(out.n, int64_t(40));
+    QCOMPARE(out.d, int64_t(5));
+    QVERIFY(out.data == denseAttention(q, k, v, 0.3f, true).data);
+    const float* buffer = out.data.data();
+    sparseAttentionInto(q, k, v, {mask}, 0.3f, out);
+    QCOMPARE(out.data.data(), buffer);  // same size: the buffer is reused
+    QVERIFY(out.data == sparseAttention(q, k, v, {mask}, 0.3f).data);
+    HeadTensor alias = q;
+    QVERIFY_THROWS_EXCEPTION(Error, denseAttentionInto(alias, k, v, 0.3f, true, alias));
+    QVERIFY_THROWS_EXCEPTION(Error, sparseAttentionInto(q, k, alias, {mask}, 0.3f, alias));
 }
 
 void TestAttentionKernels::mismatchedShapesThrow() {
