@@ -1,7 +1,8 @@
 // Sparse attention: only the kept entries of a CSR mask are computed,
 //   O_i = sum_{j in kept(i)} softmax_{kept(i)}(q_i . k_j * scale) v_j.
 // Rows are processed in tiles of R query rows. Let U be the union of the tile's
-// kept keys (found with a per-thread stamp array, O(kept)).
+// kept keys (merged from the rows' runs of consecutive keys, or stamped key by key
+// in a per-thread array when the runs are many and short).
 // - Tile path, when R |U| <= maxWaste * kept (windows, blocks, sinks, dense):
 //     S = (scale Q_tile) K_U^T  [R, |U|]   P = exp(S - rowmax) on kept entries, 0 elsewhere
 //     O_tile = (P V_U) / rowsum(P)
