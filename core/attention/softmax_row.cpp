@@ -1,6 +1,9 @@
-// The two row primitives of the softmax that both kernels share:
+// The row primitives of the softmax that both kernels share:
 //   rowMax(x)              m = max_j x_j
-//   expShiftSum(x, m)      x_j <- exp(x_j - m),  returns sum_j x_j in float64
+//   expShiftSum(s, x, m)   x_j <- exp(s_j - m),  returns sum_j x_j in float64
+//   zeroFill(x)            x_j <- 0 (the non-kept entries of a score tile)
+// Rows are short in the sparse kernel (a window of ~100 keys), so these are plain
+// packet loops with no per-call set-up.
 // After the shift every argument is <= 0, so nothing overflows and the row's
 // maximum contributes exactly 1 (the sum is >= 1 for any non-empty row).
 //
@@ -54,17 +57,38 @@ EIGEN_STRONG_INLINE Packet expNonPositive(const Packet t0) {
 }  // namespace
 
 float rowMax(const float* x, int64_t len) {
-    return Eigen::Map<const Eigen::ArrayXf>(x, len).maxCoeff();
+    if (len < kLanes) {
+        float m = x[0];
+        for (int64_t i = 1; i < len; ++i) m = x[i] > m ? x[i] : m;
+        return m;
+    }
+    Packet m = ei::ploadu<Packet>(x);
+    int64_t i = kLanes;
+    for (; i + kLanes <= len; i += kLanes) m = ei::pmax(m, ei::ploadu<Packet>(x + i));
+    if (i < len) m = ei::pmax(m, ei::ploadu<Packet>(x + len - kLanes));  // overlapping tail
+    return ei::predux_max(m);
 }
 
-double expShiftSum(float* x, int64_t len, float shift) {
+// Plain packet stores: a memset call (which GCC would turn this loop into) costs
+// more than the fill itself for the few-KB tiles and short gaps seen here.
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
+void zeroFill(float* x, int64_t len) {
+    const Packet zero = ei::pset1<Packet>(0.0f);
+    int64_t i = 0;
+    for (; i + kLanes <= len; i += kLanes) ei::pstoreu(x + i, zero);
+    for (; i < len; ++i) x[i] = 0.0f;
+}
+
+double expShiftSum(const float* in, float* x, int64_t len, float shift) {
     const Packet s = ei::pset1<Packet>(shift);
     int64_t i = 0;
     for (; i + kLanes <= len; i += kLanes)
-        ei::pstoreu(x + i, expNonPositive(ei::psub(ei::ploadu<Packet>(x + i), s)));
+        ei::pstoreu(x + i, expNonPositive(ei::psub(ei::ploadu<Packet>(in + i), s)));
     if (i < len) {  // the tail goes through one padded packet, so every entry sees the same code
         float buf[kLanes];
-        for (int l = 0; l < kLanes; ++l) buf[l] = i + l < len ? x[i + l] : shift;
+        for (int l = 0; l < kLanes; ++l) buf[l] = i + l < len ? in[i + l] : shift;
         ei::pstoreu(buf, expNonPositive(ei::psub(ei::ploadu<Packet>(buf), s)));
         for (int l = 0; i + l < len; ++l) x[i + l] = buf[l];
     }

@@ -126,20 +126,23 @@ void tilePath(const HeadPtrs& h, const SparseMask& mask, float scale, int64_t r0
     MapRM qs(sc.qs.data(), rows, h.d);
     qs.noalias() = ConstMapRM(h.q + r0 * h.d, rows, h.d) * scale;
     MapRM s(sc.s.data(), rows, u);
-    s.noalias() = qs * ConstMapRM(kU, u, h.d).transpose();
+    productInto(s, qs, ConstMapRM(kU, u, h.d).transpose());
 
+    // P starts as zeros (one fill per tile) and receives the kept entries' exponentials.
+    sc.p.resize(static_cast<size_t>(rows * u));
+    zeroFill(sc.p.data(), rows * u);
     for (int64_t t = 0; t < rows; ++t) {
         const int64_t i = r0 + t, b = mask.rowBegin(i), m = mask.rowSize(i);
-        float* row = sc.s.data() + t * u;
+        const float* srow = sc.s.data() + t * u;
+        float* prow = sc.p.data() + t * u;
         const int32_t* cols = mask.cols.data() + b;
         if (m == 0) {
-            std::fill(row, row + u, 0.0f);
             sc.inv[static_cast<size_t>(t)] = 0.0;
             if (lse) lse[i] = kNegInf;
             continue;
         }
         // The row's runs of consecutive keys are contiguous in U too: up to
-        // kMaxSegments of them are handled in place, more are gathered.
+        // kMaxSegments of them are handled as segments, more are gathered.
         int64_t segPos[kMaxSegments] = {}, segLen[kMaxSegments] = {}, segOff[kMaxSegments] = {};
         int64_t segments = 0;
         for (int64_t j = 0; j < m && segments <= kMaxSegments;) {
@@ -160,23 +163,17 @@ void tilePath(const HeadPtrs& h, const SparseMask& mask, float scale, int64_t r0
         float mx;
         double sum = 0.0;
         if (segments <= kMaxSegments) {
-            mx = rowMax(row + segPos[0], segLen[0]);
-            for (int64_t g = 1; g < segments; ++g) mx = std::max(mx, rowMax(row + segPos[g], segLen[g]));
-            int64_t zeroFrom = 0;
-            for (int64_t g = 0; g < segments; ++g) {
-                sum += expShiftSum(row + segPos[g], segLen[g], mx);
-                std::fill(row + zeroFrom, row + segPos[g], 0.0f);
-                zeroFrom = segPos[g] + segLen[g];
-            }
-            std::fill(row + zeroFrom, row + u, 0.0f);
+            mx = rowMax(srow + segPos[0], segLen[0]);
+            for (int64_t g = 1; g < segments; ++g) mx = std::max(mx, rowMax(srow + segPos[g], segLen[g]));
+            for (int64_t g = 0; g < segments; ++g)
+                sum += expShiftSum(srow + segPos[g], prow + segPos[g], segLen[g], mx);
         } else {
             sc.rowBuf.resize(static_cast<size_t>(m));
             float* buf = sc.rowBuf.data();
-            for (int64_t j = 0; j < m; ++j) buf[j] = row[sc.posOf[static_cast<size_t>(cols[j])]];
+            for (int64_t j = 0; j < m; ++j) buf[j] = srow[sc.posOf[static_cast<size_t>(cols[j])]];
             mx = rowMax(buf, m);
-            sum = expShiftSum(buf, m, mx);
-            std::fill(row, row + u, 0.0f);
-            for (int64_t j = 0; j < m; ++j) row[sc.posOf[static_cast<size_t>(cols[j])]] = buf[j];
+            sum = expShiftSum(buf, buf, m, mx);
+            for (int64_t j = 0; j < m; ++j) prow[sc.posOf[static_cast<size_t>(cols[j])]] = buf[j];
         }
         const double inv = sum > 0.0 ? 1.0 / sum : 0.0;
         sc.inv[static_cast<size_t>(t)] = inv;
@@ -185,7 +182,7 @@ void tilePath(const HeadPtrs& h, const SparseMask& mask, float scale, int64_t r0
             if (segments <= kMaxSegments) {
                 for (int64_t g = 0; g < segments; ++g)
                     for (int64_t j = 0; j < segLen[g]; ++j)
-                        probs[b + segOff[g] + j] = static_cast<float>(row[segPos[g] + j] * inv);
+                        probs[b + segOff[g] + j] = static_cast<float>(prow[segPos[g] + j] * inv);
             } else {
                 for (int64_t j = 0; j < m; ++j)
                     probs[b + j] = static_cast<float>(sc.rowBuf[static_cast<size_t>(j)] * inv);
@@ -194,7 +191,7 @@ void tilePath(const HeadPtrs& h, const SparseMask& mask, float scale, int64_t r0
     }
 
     MapRM o(h.out + r0 * h.dv, rows, h.dv);
-    o.noalias() = s * ConstMapRM(vU, u, h.dv);
+    productInto(o, MapRM(sc.p.data(), rows, u), ConstMapRM(vU, u, h.dv));
     for (int64_t t = 0; t < rows; ++t) o.row(t) *= static_cast<float>(sc.inv[static_cast<size_t>(t)]);
 }
 
@@ -233,7 +230,7 @@ void rowPath(const HeadPtrs& h, const SparseMask& mask, float scale, int64_t i, 
         }
     });
     const float mx = rowMax(buf, m);
-    const double sum = expShiftSum(buf, m, mx);
+    const double sum = expShiftSum(buf, buf, m, mx);
 
     VecMap acc(sc.acc.data(), h.dv);
     acc.setZero();
