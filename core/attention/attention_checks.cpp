@@ -24,10 +24,9 @@ void validateMask(const SparseMask& mask, int64_t n, const char* field) {
     if (n == 0 && mask.rowPtr.empty() && mask.cols.empty()) return;
     if (static_cast<int64_t>(mask.rowPtr.size()) != n + 1)
         throw Error("<input>", f + ".rowPtr",
-                    "has " + std::to_string(mask.rowPtr.size()) + " offsets, expected n + 1 = " +
-                        std::to_string(n + 1));
-    if (mask.rowPtr.front() != 0)
-        throw Error("<input>", f + ".rowPtr", "must start at 0");
+                    "has " + std::to_string(mask.rowPtr.size()) +
+                        " offsets, expected n + 1 = " + std::to_string(n + 1));
+    if (mask.rowPtr.front() != 0) throw Error("<input>", f + ".rowPtr", "must start at 0");
     if (mask.rowPtr.back() != mask.keptPairs())
         throw Error("<input>", f + ".rowPtr",
                     "ends at " + std::to_string(mask.rowPtr.back()) + " but cols holds " +
@@ -48,9 +47,8 @@ void validateMask(const SparseMask& mask, int64_t n, const char* field) {
                                 (mask.causal ? " (causal: j <= i)" : ""));
             if (c <= prev)
                 throw Error("<input>", f + ".cols",
-                            "row " + std::to_string(i) +
-                                " is not strictly ascending (key " + std::to_string(c) +
-                                " after " + std::to_string(prev) + ")");
+                            "row " + std::to_string(i) + " is not strictly ascending (key " +
+                                std::to_string(c) + " after " + std::to_string(prev) + ")");
             prev = c;
         }
     }
@@ -61,14 +59,17 @@ namespace detail {
 HeadPtrs checkedHead(const ConstMapRM& q, const ConstMapRM& k, const ConstMapRM& v, MapRM& out) {
     const int64_t n = q.rows(), d = q.cols(), dv = v.cols();
     if (k.rows() != n || k.cols() != d)
-        throw Error("<input>", "K", "has shape " + shapeText(k.rows(), k.cols()) + ", expected " +
-                                        shapeText(n, d) + " (the shape of Q)");
+        throw Error("<input>", "K",
+                    "has shape " + shapeText(k.rows(), k.cols()) + ", expected " + shapeText(n, d) +
+                        " (the shape of Q)");
     if (v.rows() != n)
-        throw Error("<input>", "V", "has " + std::to_string(v.rows()) + " rows, expected " +
-                                        std::to_string(n) + " (the rows of Q)");
+        throw Error("<input>", "V",
+                    "has " + std::to_string(v.rows()) + " rows, expected " + std::to_string(n) +
+                        " (the rows of Q)");
     if (out.rows() != n || out.cols() != dv)
-        throw Error("<input>", "output", "has shape " + shapeText(out.rows(), out.cols()) +
-                                             ", expected " + shapeText(n, dv));
+        throw Error(
+            "<input>", "output",
+            "has shape " + shapeText(out.rows(), out.cols()) + ", expected " + shapeText(n, dv));
     return HeadPtrs{q.data(), k.data(), v.data(), out.data(), n, d, dv};
 }
 
@@ -89,12 +90,12 @@ void checkHeadTensors(const HeadTensor& q, const HeadTensor& k, const HeadTensor
                std::to_string(t.d) + "]";
     };
     if (k.heads != q.heads || k.n != q.n || k.d != q.d)
-        throw Error("<input>", "K", "has shape " + shape(k) + ", expected " + shape(q) +
-                                        " (the shape of Q)");
+        throw Error("<input>", "K",
+                    "has shape " + shape(k) + ", expected " + shape(q) + " (the shape of Q)");
     if (v.heads != q.heads || v.n != q.n)
-        throw Error("<input>", "V", "has shape " + shape(v) + ", expected [" +
-                                        std::to_string(q.heads) + ", " + std::to_string(q.n) +
-                                        ", dv] (heads and tokens of Q)");
+        throw Error("<input>", "V",
+                    "has shape " + shape(v) + ", expected [" + std::to_string(q.heads) + ", " +
+                        std::to_string(q.n) + ", dv] (heads and tokens of Q)");
 }
 
 void prepareOutput(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v, HeadTensor& out) {
@@ -109,8 +110,13 @@ void prepareOutput(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v
 HeadPtrs headOf(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v, HeadTensor& out,
                 int64_t head) {
     const int64_t n = q.n, d = q.d, dv = v.d;
-    return HeadPtrs{q.data.data() + head * n * d, k.data.data() + head * n * d,
-                    v.data.data() + head * n * dv, out.data.data() + head * n * dv, n, d, dv};
+    return HeadPtrs{q.data.data() + head * n * d,
+                    k.data.data() + head * n * d,
+                    v.data.data() + head * n * dv,
+                    out.data.data() + head * n * dv,
+                    n,
+                    d,
+                    dv};
 }
 
 }  // namespace detail

@@ -32,7 +32,9 @@ HeadPtrs headOf(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v, H
 // out[i] = exp(in[i] - shift) for i < len (in == out is fine); returns the sum of
 // the new values in float64.
 double expShiftSum(const float* in, float* out, int64_t len, float shift);
-inline double expShiftSum(float* x, int64_t len, float shift) { return expShiftSum(x, x, len, shift); }
+inline double expShiftSum(float* x, int64_t len, float shift) {
+    return expShiftSum(x, x, len, shift);
+}
 // max over x[0, len), len >= 1 (a NaN may or may not win; expShiftSum keeps NaN).
 float rowMax(const float* x, int64_t len);
 // x[0, len) = 0.

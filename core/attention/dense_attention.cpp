@@ -83,9 +83,9 @@ HeadTensor denseAttention(const HeadTensor& q, const HeadTensor& k, const HeadTe
     return out;
 }
 
-void denseAttentionInto(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v,
-                        float scale, bool causal, HeadTensor& out,
-                        std::vector<double>* rowLogSumExp, int threads) {
+void denseAttentionInto(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v, float scale,
+                        bool causal, HeadTensor& out, std::vector<double>* rowLogSumExp,
+                        int threads) {
     detail::checkHeadTensors(q, k, v);
     detail::prepareOutput(q, k, v, out);
     if (rowLogSumExp) rowLogSumExp->assign(static_cast<size_t>(q.heads * q.n), 0.0);

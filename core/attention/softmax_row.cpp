@@ -33,7 +33,8 @@ constexpr int kLanes = ei::unpacket_traits<Packet>::size;
 // exp(r) by a degree-7 polynomial, 2^n by writing n + 127 into the exponent bits.
 EIGEN_STRONG_INLINE Packet expNonPositive(const Packet t0) {
     const Packet lo = ei::pset1<Packet>(-87.0f);
-    const Packet magic = ei::pset1<Packet>(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
+    const Packet magic =
+        ei::pset1<Packet>(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
     const Packet t = ei::pmax(t0, lo);
     const Packet big = ei::pmadd(t, ei::pset1<Packet>(1.44269504088896341f), magic);
     const Packet n = ei::psub(big, magic);
@@ -48,7 +49,8 @@ EIGEN_STRONG_INLINE Packet expNonPositive(const Packet t0) {
     p = ei::pmadd(p, r, ei::pset1<Packet>(5.0000001201e-1f));
     const Packet y = ei::padd(ei::pmadd(ei::pmul(p, r), r, r), ei::pset1<Packet>(1.0f));
     // The low bits of `big` hold n + 0x400000; turn them into the float 2^n (n >= -126).
-    const PacketI bits = ei::psub(ei::preinterpret<PacketI>(big), ei::pset1<PacketI>(0x4B400000 - 127));
+    const PacketI bits =
+        ei::psub(ei::preinterpret<PacketI>(big), ei::pset1<PacketI>(0x4B400000 - 127));
     const Packet scaled = ei::pmul(y, ei::preinterpret<Packet>(ei::plogical_shift_left<23>(bits)));
     const Packet nanIn = ei::pandnot(t0, ei::pcmp_eq(t0, t0));  // t0 where t0 is NaN, else 0
     return ei::por(ei::pandnot(scaled, ei::pcmp_lt(t0, lo)), nanIn);

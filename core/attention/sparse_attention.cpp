@@ -101,7 +101,8 @@ void tilePath(const HeadPtrs& h, const SparseMask& mask, float scale, int64_t r0
               SparseScratch& sc, float* probs, double* lse) {
     const int64_t rows = r1 - r0;
     const int64_t u = static_cast<int64_t>(sc.keys.size());
-    for (int64_t t = 0; t < u; ++t) sc.posOf[static_cast<size_t>(sc.keys[static_cast<size_t>(t)])] = static_cast<int32_t>(t);
+    for (int64_t t = 0; t < u; ++t)
+        sc.posOf[static_cast<size_t>(sc.keys[static_cast<size_t>(t)])] = static_cast<int32_t>(t);
 
     const float* kU = nullptr;
     const float* vU = nullptr;
@@ -164,7 +165,8 @@ void tilePath(const HeadPtrs& h, const SparseMask& mask, float scale, int64_t r0
         double sum = 0.0;
         if (segments <= kMaxSegments) {
             mx = rowMax(srow + segPos[0], segLen[0]);
-            for (int64_t g = 1; g < segments; ++g) mx = std::max(mx, rowMax(srow + segPos[g], segLen[g]));
+            for (int64_t g = 1; g < segments; ++g)
+                mx = std::max(mx, rowMax(srow + segPos[g], segLen[g]));
             for (int64_t g = 0; g < segments; ++g)
                 sum += expShiftSum(srow + segPos[g], prow + segPos[g], segLen[g], mx);
         } else {
@@ -192,7 +194,8 @@ void tilePath(const HeadPtrs& h, const SparseMask& mask, float scale, int64_t r0
 
     MapRM o(h.out + r0 * h.dv, rows, h.dv);
     productInto(o, MapRM(sc.p.data(), rows, u), ConstMapRM(vU, u, h.dv));
-    for (int64_t t = 0; t < rows; ++t) o.row(t) *= static_cast<float>(sc.inv[static_cast<size_t>(t)]);
+    for (int64_t t = 0; t < rows; ++t)
+        o.row(t) *= static_cast<float>(sc.inv[static_cast<size_t>(t)]);
 }
 
 void rowPath(const HeadPtrs& h, const SparseMask& mask, float scale, int64_t i, SparseScratch& sc,
@@ -236,8 +239,8 @@ void rowPath(const HeadPtrs& h, const SparseMask& mask, float scale, int64_t i, 
     acc.setZero();
     forRuns([&](int64_t off, int64_t c0, int64_t len) {
         if (len >= kMinGemvRun) {
-            acc.noalias() += ConstMapRM(h.v + c0 * h.dv, len, h.dv).transpose() *
-                             ConstVecMap(buf + off, len);
+            acc.noalias() +=
+                ConstMapRM(h.v + c0 * h.dv, len, h.dv).transpose() * ConstVecMap(buf + off, len);
         } else {
             for (int64_t j = 0; j < len; ++j)
                 acc += buf[off + j] * ConstVecMap(h.v + (c0 + j) * h.dv, h.dv);

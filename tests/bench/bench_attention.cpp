@@ -137,8 +137,8 @@ double gemmGflops(int64_t m, int64_t k, int64_t p, int threads, int reps) {
     }
     const double ms = medianMs(reps, [&] {
         parallelFor(
-            0, threads, [&](int64_t t) { c[size_t(t)].noalias() = a[size_t(t)] * b[size_t(t)]; },
-            1, threads);
+            0, threads, [&](int64_t t) { c[size_t(t)].noalias() = a[size_t(t)] * b[size_t(t)]; }, 1,
+            threads);
     });
     return threads * 2.0 * double(m) * double(k) * double(p) / (ms * 1e6);
 }
@@ -149,8 +149,10 @@ int main(int argc, char** argv) {
     int reps = 5;
     int threads = defaultThreadCount();
     for (int a = 1; a < argc; ++a) {
-        if (!std::strcmp(argv[a], "--reps") && a + 1 < argc) reps = std::max(1, std::atoi(argv[++a]));
-        else if (!std::strcmp(argv[a], "--threads") && a + 1 < argc) threads = std::max(1, std::atoi(argv[++a]));
+        if (!std::strcmp(argv[a], "--reps") && a + 1 < argc)
+            reps = std::max(1, std::atoi(argv[++a]));
+        else if (!std::strcmp(argv[a], "--threads") && a + 1 < argc)
+            threads = std::max(1, std::atoi(argv[++a]));
         else {
             std::fprintf(stderr, "usage: %s [--reps R] [--threads T]\n", argv[0]);
             return 2;
@@ -167,8 +169,9 @@ int main(int argc, char** argv) {
     std::printf("Eigen float GEMM 1024x1024x1024: %.1f GFLOP/s on 1 thread, %.1f GFLOP/s on %d\n\n",
                 gemm1, gemmT, threads);
 
-    std::printf("%6s %5s %8s %10s %10s %7s %7s %5s %9s %11s %12s\n", "n", "W", "density", "dense ms",
-                "sparse ms", "ratio", "target", "pass", "cpu ratio", "dense GF/s", "sparse GF/s");
+    std::printf("%6s %5s %8s %10s %10s %7s %7s %5s %9s %11s %12s\n", "n", "W", "density",
+                "dense ms", "sparse ms", "ratio", "target", "pass", "cpu ratio", "dense GF/s",
+                "sparse GF/s");
     bool allPass = true;
     double denseGflops4096 = 0.0;
     for (int64_t n : {1024, 4096}) {
@@ -206,9 +209,10 @@ int main(int argc, char** argv) {
         }
     }
     const double share = denseGflops4096 / gemmT;
-    std::printf("\ndense kernel at n = 4096: %.1f GFLOP/s = %.0f %% of the Eigen GEMM rate on %d "
-                "thread(s) (target >= 50 %%): %s\n",
-                denseGflops4096, 100.0 * share, threads, share >= 0.5 ? "pass" : "FAIL");
+    std::printf(
+        "\ndense kernel at n = 4096: %.1f GFLOP/s = %.0f %% of the Eigen GEMM rate on %d "
+        "thread(s) (target >= 50 %%): %s\n",
+        denseGflops4096, 100.0 * share, threads, share >= 0.5 ? "pass" : "FAIL");
     std::printf("sparse/dense ratio targets at n = 4096: %s\n", allPass ? "pass" : "FAIL");
     std::printf("load average at end: %s\n", loadAverage().c_str());
     return 0;

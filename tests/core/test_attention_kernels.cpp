@@ -71,14 +71,14 @@ SparseMask makeMask(const QString& kind, int64_t n, bool causal, std::mt19937& r
 }
 
 struct Reference {
-    Eigen::MatrixXd out;  // [n, dv]
+    Eigen::MatrixXd out;        // [n, dv]
     std::vector<double> probs;  // aligned with mask.cols
     std::vector<double> lse;
     std::vector<double> weightNorm;  // sum_j p_ij ||v_j||
 };
 
-Reference reference(const MatrixRM& q, const MatrixRM& k, const MatrixRM& v,
-                    const SparseMask& mask, float scale) {
+Reference reference(const MatrixRM& q, const MatrixRM& k, const MatrixRM& v, const SparseMask& mask,
+                    float scale) {
     const int64_t n = q.rows();
     Reference r;
     r.out = Eigen::MatrixXd::Zero(n, v.cols());
@@ -138,8 +138,8 @@ MatrixRM runSparse(const MatrixRM& q, const MatrixRM& k, const MatrixRM& v, cons
     return out;
 }
 
-MatrixRM runDense(const MatrixRM& q, const MatrixRM& k, const MatrixRM& v, float scale,
-                  bool causal, MatrixRM* probs = nullptr, std::vector<double>* lse = nullptr) {
+MatrixRM runDense(const MatrixRM& q, const MatrixRM& k, const MatrixRM& v, float scale, bool causal,
+                  MatrixRM* probs = nullptr, std::vector<double>* lse = nullptr) {
     MatrixRM out(q.rows(), v.cols());
     denseAttentionHead(ConstMapRM(q.data(), q.rows(), q.cols()),
                        ConstMapRM(k.data(), k.rows(), k.cols()),
@@ -195,8 +195,8 @@ void TestAttentionKernels::sparseMatchesReference_data() {
     QTest::addColumn<int>("d");
     QTest::addColumn<QString>("kind");
     QTest::addColumn<bool>("causal");
-    const QStringList kinds = {"full",   "random02",     "random10", "random40",
-                               "random85", "window", "window+sinks", "strided"};
+    const QStringList kinds = {"full",     "random02", "random10",     "random40",
+                               "random85", "window",   "window+sinks", "strided"};
     for (int n : {1, 2, 17, 64, 300})
         for (int d : {1, 8, 64})
             for (const QString& kind : kinds)
@@ -260,11 +260,14 @@ void TestAttentionKernels::sparseEqualsDenseOnFullMask() {
         std::vector<float> probs;
         std::vector<double> lse;
         const MatrixRM sparse = runSparse(q, k, v, mask, scale, &probs, &lse, tiling);
-        QVERIFY2(((sparse - dense).cwiseAbs().maxCoeff()) <= 1e-5f * (1.0f + dense.cwiseAbs().maxCoeff()), name);
+        QVERIFY2(((sparse - dense).cwiseAbs().maxCoeff()) <=
+                     1e-5f * (1.0f + dense.cwiseAbs().maxCoeff()),
+                 name);
         for (int64_t i = 0; i < n; ++i) {
             QVERIFY2(std::abs(lse[size_t(i)] - denseLse[size_t(i)]) < 1e-5, name);
             for (int64_t t = mask.rowBegin(i); t < mask.rowEnd(i); ++t)
-                QVERIFY2(std::abs(probs[size_t(t)] - denseProbs(i, mask.cols[size_t(t)])) < 1e-6, name);
+                QVERIFY2(std::abs(probs[size_t(t)] - denseProbs(i, mask.cols[size_t(t)])) < 1e-6,
+                         name);
         }
     }
 }
@@ -369,7 +372,8 @@ void TestAttentionKernels::emptyRowGivesZeroOutput() {
     const int n = 6, d = 4;
     const MatrixRM q = randomMatrix(n, d, rng), k = randomMatrix(n, d, rng),
                    v = randomMatrix(n, d, rng);
-    const SparseMask mask = maskFrom(n, true, [](int64_t i, int64_t j) { return i != 2 && j <= i; });
+    const SparseMask mask =
+        maskFrom(n, true, [](int64_t i, int64_t j) { return i != 2 && j <= i; });
     QCOMPARE(mask.rowSize(2), int64_t(0));
     const Reference ref = reference(q, k, v, mask, 0.5f);
     for (const auto& [name, tiling] : tilings()) {
@@ -398,8 +402,8 @@ void TestAttentionKernels::multiHeadSharedAndPerHeadMasks() {
     QVERIFY(lseShared == lseCopies);
     for (int head = 0; head < h; ++head) {
         std::vector<double> lse;
-        const MatrixRM single =
-            runSparse(headMatrix(q, head), headMatrix(k, head), headMatrix(v, head), shared, scale, nullptr, &lse);
+        const MatrixRM single = runSparse(headMatrix(q, head), headMatrix(k, head),
+                                          headMatrix(v, head), shared, scale, nullptr, &lse);
         QVERIFY(MatrixRM(a.head(head)) == single);
         for (int i = 0; i < n; ++i) QVERIFY(lseShared[size_t(head * n + i)] == lse[size_t(i)]);
     }
@@ -510,9 +514,10 @@ void TestAttentionKernels::mismatchedShapesThrow() {
     QVERIFY_THROWS_EXCEPTION(Error, runSparse(q, k9, v, mask, 1.0f));
     QVERIFY_THROWS_EXCEPTION(Error, runSparse(q, k, v9, mask, 1.0f));
     MatrixRM wrongOut(10, 3);
-    QVERIFY_THROWS_EXCEPTION(Error, denseAttentionHead(ConstMapRM(q.data(), 10, 4), ConstMapRM(k.data(), 10, 4),
-                                                       ConstMapRM(v.data(), 10, 4), 1.0f, true,
-                                                       MapRM(wrongOut.data(), 10, 3)));
+    QVERIFY_THROWS_EXCEPTION(
+        Error,
+        denseAttentionHead(ConstMapRM(q.data(), 10, 4), ConstMapRM(k.data(), 10, 4),
+                           ConstMapRM(v.data(), 10, 4), 1.0f, true, MapRM(wrongOut.data(), 10, 3)));
     QVERIFY_THROWS_EXCEPTION(Error, runSparse(q, k, v, fullMask(11, true), 1.0f));
     QVERIFY_THROWS_EXCEPTION(Error, runSparse(q, k, v, fullMask(9, true), 1.0f));
 
@@ -520,7 +525,8 @@ void TestAttentionKernels::mismatchedShapesThrow() {
                      hv = randomHeads(3, 10, 4, rng);
     QVERIFY_THROWS_EXCEPTION(Error, sparseAttention(hq, hk, hv, {mask, mask}, 1.0f));
     QVERIFY_THROWS_EXCEPTION(Error, sparseAttention(hq, hk, hv, {}, 1.0f));
-    QVERIFY_THROWS_EXCEPTION(Error, sparseAttention(hq, hk, hv, {mask, mask, fullMask(8, true)}, 1.0f));
+    QVERIFY_THROWS_EXCEPTION(Error,
+                             sparseAttention(hq, hk, hv, {mask, mask, fullMask(8, true)}, 1.0f));
     QVERIFY_THROWS_EXCEPTION(Error, denseAttention(hq, randomHeads(2, 10, 4, rng), hv, 1.0f));
     QVERIFY_THROWS_EXCEPTION(Error, denseAttention(hq, hk, randomHeads(3, 11, 4, rng), 1.0f));
     HeadTensor broken = hk;
