@@ -146,7 +146,7 @@ double gemmGflops(int64_t m, int64_t k, int64_t p, int threads, int reps) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    int reps = 5;
+    int reps = 7;
     int threads = defaultThreadCount();
     for (int a = 1; a < argc; ++a) {
         if (!std::strcmp(argv[a], "--reps") && a + 1 < argc)
