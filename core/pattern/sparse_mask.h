@@ -2,6 +2,7 @@
 // A sparse attention mask that scales: per query row the sorted kept key
 // indices (CSR), and for each kept entry the set of rules that kept it (bits of
 // RuleBit, for the GUI's colouring). Memory is O(kept pairs); no n x n matrix.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct BlockMap {
 };
 
 BlockMap buildBlockMap(const SparseMask& mask, int64_t blockSize);
+int64_t keptTiles(const BlockMap& map);
+// Tiles that hold at least one causal (or, bidirectional, any) pair.
+int64_t possibleTiles(int64_t n, int64_t blockSize, bool causal);
 
 // Number of causal (or, bidirectional, all) pairs: n(n+1)/2 or n^2.
 int64_t possiblePairs(int64_t n, bool causal);

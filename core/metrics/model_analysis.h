@@ -1,0 +1,25 @@
+#pragma once
+// Attention-level metrics of a pattern over a whole model: every head of every
+// captured layer (post-RoPE Q and K, V as the model computed them), per layer
+// and pooled over the layers the pattern applies to.
+#include "core/metrics/head_analysis.h"
+
+#include <vector>
+
+namespace sparsescope {
+
+struct LayerCapture;
+
+struct ModelAnalysis {
+    int64_t tokens = 0;
+    PatternSpec pattern;
+    std::vector<int> layers;                 // the layers analysed
+    HeadMetrics aggregate;                   // pooled over every head of those layers
+    std::vector<AnalysisResult> perLayer;    // one per analysed layer
+};
+
+// layers empty = every captured layer. scale <= 0: 1/sqrt(head dim).
+ModelAnalysis analyzeCaptures(const std::vector<LayerCapture>& captures, const PatternSpec& spec,
+                              const std::vector<int>& layers = {}, float scale = 0.0f);
+
+}  // namespace sparsescope
