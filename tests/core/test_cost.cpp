@@ -5,6 +5,7 @@
 #include "core/cost/hardware.h"
 #include "core/cost/method_cost.h"
 #include "core/cost/roofline.h"
+#include "core/io/npy.h"
 #include "core/pattern/mask_builder.h"
 #include "core/pattern/presets.h"
 
@@ -267,6 +268,31 @@ private slots:
         QCOMPARE(runCli({"cost", "--preset", "nsa", "--context", "100", "--hardware", "tpu"}).code, 1);
         QCOMPARE(runCli({"cost", "--preset", "nsa", "--context", "100", "--heads", "6", "--kv-heads", "4"}).code, 1);
         QCOMPARE(runCli({"cost", "--help"}).code, 0);
+    }
+
+    // The method flags reach analyze: DSA reports its indexer overlap, every pattern
+    // its row-density spread.
+    void cliAnalyzeReportsMethodReadouts() {
+        QTemporaryDir dir;
+        std::mt19937 rng(5);
+        std::uniform_int_distribution<int> pos(1, 3);
+        std::vector<float> q(2 * 60 * 4), k(2 * 60 * 4);
+        for (auto& x : q) x = float(pos(rng));
+        for (auto& x : k) x = float(pos(rng));
+        const QString qf = dir.filePath("q.npy"), kf = dir.filePath("k.npy");
+        writeNpy(qf.toStdString(), {2, 60, 4}, q.data());
+        writeNpy(kf.toStdString(), {2, 60, 4}, k.data());
+        const Run r = runCli({"analyze", "--q", qf, "--k", kf, "--preset", "dsa", "--indexer-topk", "6", "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QJsonObject agg = QJsonDocument::fromJson(r.out).object()["aggregate"].toObject();
+        QCOMPARE(agg["indexer_overlap"].toDouble(), 1.0);  // positive scores, one head per K: exact
+        QVERIFY(agg.contains("row_density_p90"));
+        const Run nsa = runCli({"analyze", "--q", qf, "--k", kf, "--nsa", "--nsa-compress-block", "8",
+                                "--nsa-compress-stride", "4", "--nsa-select-block", "8", "--json"});
+        QVERIFY2(nsa.code == 0, nsa.err.constData());
+        QVERIFY(QJsonDocument::fromJson(nsa.out).object()["pattern"].toObject()["nsa"].toBool());
+        QCOMPARE(runCli({"analyze", "--q", qf, "--k", kf, "--top-p", "1.5"}).code, 1);
+        QCOMPARE(runCli({"analyze", "--q", qf, "--k", kf, "--top-p", "x"}).code, 2);
     }
 };
 
