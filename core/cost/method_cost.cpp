@@ -77,15 +77,14 @@ double scoreFreeKeys(const PatternSpec& s, int64_t t) {
     double keys = covered + periodic;
     if (s.random > 0) keys += double(std::min(s.random, t)) * (double(t) - keys) / double(t);
     if (s.randomBlocks > 0) {
+        // Candidate blocks: gb .. last, with last the newest block outside the block
+        // window and gb the first block not entirely inside the global prefix.
         const int64_t qb = i / b;
-        int64_t candidates = 0;
-        double candidateKeys = 0;
-        for (int64_t kb = 0; kb <= qb; ++kb) {
-            if (s.blockWindow > 0 && kb > qb - s.blockWindow) continue;
-            if ((kb + 1) * b <= s.global) continue;
-            ++candidates;
-            candidateKeys += double(std::min(i, kb * b + b - 1) - kb * b + 1);
-        }
+        const int64_t last = s.blockWindow > 0 ? qb - s.blockWindow : qb;
+        const int64_t gb = std::min(s.global / b, last + 1);
+        const int64_t candidates = std::max<int64_t>(0, last + 1 - gb);
+        double candidateKeys = double(candidates) * double(b);
+        if (candidates > 0 && last == qb) candidateKeys -= double(qb * b + b - 1 - i);  // own block, partly visible
         if (candidates > 0) {
             const double taken = double(std::min(s.randomBlocks, candidates));
             const double periodicShare = gapKeys > 0 ? periodic / gapKeys : 0.0;

@@ -22,6 +22,7 @@ nlohmann::json metricsToJson(const HeadMetrics& m) {
     j["flops_dense"] = m.flopsDense;
     j["flops_sparse"] = m.flopsSparse;
     j["flops_selector"] = m.flopsSelector;
+    j["flops_core"] = m.flopsSparse - m.flopsSelector;  // readout: core + selector = sparse
     j["oracle_selection"] = m.oracleSelection;
     j["kv_reads_last"] = m.kvReadsLast;
     j["row_density_min"] = m.rowDensityMin;
