@@ -429,7 +429,9 @@ private slots:
             clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
             const double ms = (double(b.tv_sec - a.tv_sec) * 1e3 + double(b.tv_nsec - a.tv_nsec) / 1e6) / reps;
             qInfo("buildMask %-15s n=2048 d=32 (group of 2): %.1f ms CPU (all threads)", name, ms);
+#ifdef NDEBUG  // timings of unoptimised (Debug, sanitizer) builds mean nothing
             QVERIFY(ms < 2000.0);
+#endif
         }
     }
 };

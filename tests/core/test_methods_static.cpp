@@ -303,7 +303,9 @@ private slots:
             const PatternSpec s = presetSpec(name);
             const double ms = cpuMsOf([&] { buildMask(s, 2048); }, 5);
             qInfo("buildMask %-13s n=2048: %.2f ms CPU", name, ms);
+#ifdef NDEBUG  // timings of unoptimised (Debug, sanitizer) builds mean nothing
             if (std::string(name) != "a_shape") QVERIFY2(ms < 30.0, qPrintable(QString("%1 took %2 ms").arg(name).arg(ms)));
+#endif
         }
     }
 };
