@@ -10,7 +10,6 @@
 #include <QTest>
 
 #include <algorithm>
-#include <ctime>
 #include <cmath>
 #include <map>
 #include <random>
@@ -408,31 +407,6 @@ private slots:
         QVERIFY(m.rowDensityMax - m.rowDensityMin > 0.3);  // adaptive: rows differ
         QVERIFY(m.oracleSelection);
         QCOMPARE(m.flopsSelector, (2.0 * 8 + 5.0) * 200 * 201 / 2);  // dense q.k and softmax
-    }
-
-    // CPU time of the method rules for one 2048-token head (d = 32, Gaussian q/k: flat
-    // attention, the worst case for top-p), printed for
-    // docs/methods.md; the bound only catches pathological regressions.
-    void methodRuleBuildTimes() {
-        std::mt19937 rng(16);
-        Group g = makeGroup(2048, 32, 2, rng, false);
-        for (const char* name : {"nsa", "dsa", "quest", "vertical_slash", "h2o", "top_p", "topk"}) {
-            PatternSpec s = presetSpec(name);
-            if (s.indexerTopk > 0) s.indexerTopk = 256;
-            if (s.verticalLines > 0) { s.verticalLines = 64; s.slashLines = 128; }
-            const ScoreInputs in = g.inputs(0, 0.18f);
-            buildMask(s, g.n, &in);
-            timespec a{}, b{};
-            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
-            const int reps = 3;
-            for (int r = 0; r < reps; ++r) buildMask(s, g.n, &in);
-            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
-            const double ms = (double(b.tv_sec - a.tv_sec) * 1e3 + double(b.tv_nsec - a.tv_nsec) / 1e6) / reps;
-            qInfo("buildMask %-15s n=2048 d=32 (group of 2): %.1f ms CPU (all threads)", name, ms);
-#ifdef NDEBUG  // timings of unoptimised (Debug, sanitizer) builds mean nothing
-            QVERIFY(ms < 2000.0);
-#endif
-        }
     }
 };
 
