@@ -42,7 +42,9 @@ case "$mode" in
     if [ -x "$build/app/sparsescope" ]; then
       exec "$build/app/sparsescope" "$@"
     fi
-    exec "$build/app/sparsescope-cli" analyze --qkv "$root/samples/qkv/prose_layer2.npz" --preset streamingllm "$@"
+    # Until the desktop app is built: the CLI analyses a bundled sample with the bundled model.
+    exec "$build/app/sparsescope-cli" eval --text-file "$root/samples/dialogue_attention_tutorial.txt" \
+      --max-tokens 1024 --preset streamingllm "$@"
     ;;
   test)
     cd "$build"

@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "model_args.h"
 #include "pattern_flags.h"
+#include "core/common/error.h"
 #include "core/io/npy.h"
 #include "core/metrics/metrics_json.h"
 #include "core/metrics/model_analysis.h"

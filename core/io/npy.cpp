@@ -55,19 +55,25 @@ NpyDtype dtypeFromDescr(const std::string& descr, const std::string& source) {
         return kind == "u1" ? NpyDtype::U8 : NpyDtype::Bool;
     }
     NpyDtype dtype;
-    if (kind == "f4") dtype = NpyDtype::F32;
-    else if (kind == "f2") dtype = NpyDtype::F16;
-    else if (kind == "f8") dtype = NpyDtype::F64;
-    else if (kind == "i8") dtype = NpyDtype::I64;
-    else if (kind == "i4") dtype = NpyDtype::I32;
+    if (kind == "f4")
+        dtype = NpyDtype::F32;
+    else if (kind == "f2")
+        dtype = NpyDtype::F16;
+    else if (kind == "f8")
+        dtype = NpyDtype::F64;
+    else if (kind == "i8")
+        dtype = NpyDtype::I64;
+    else if (kind == "i4")
+        dtype = NpyDtype::I32;
     else
         throw Error(source, "descr",
                     "unsupported dtype '" + descr +
                         "' (supported: float32, float16, float64, int64, int32, uint8, bool)");
     if (order == '>') {
         throw Error(source, "descr",
-                    "big-endian dtype '" + descr + "' not supported; save with "
-                    "arr.astype(arr.dtype.newbyteorder('<'))");
+                    "big-endian dtype '" + descr +
+                        "' not supported; save with "
+                        "arr.astype(arr.dtype.newbyteorder('<'))");
     }
     if (order != '<') throw Error(source, "descr", "unsupported byte order in '" + descr + "'");
     return dtype;
@@ -98,8 +104,8 @@ std::vector<uint8_t> serialize(const std::vector<int64_t>& shape, NpyDtype dtype
     for (const int64_t d : shape) dims += std::to_string(d) + ", ";
     if (shape.size() > 1) dims.resize(dims.size() - 2);  // (3,) for 1-D, (3, 4) else
     if (shape.size() == 1) dims.resize(dims.size() - 1);
-    std::string header = "{'descr': '" + npyDescr(dtype) +
-                         "', 'fortran_order': False, 'shape': (" + dims + "), }";
+    std::string header =
+        "{'descr': '" + npyDescr(dtype) + "', 'fortran_order': False, 'shape': (" + dims + "), }";
     // Pad with spaces so magic + version + length + header + '\n' is a multiple of 64;
     // version 2.0 (4-byte length) only when the header outgrows 65535 bytes.
     size_t preamble = 10;
@@ -120,7 +126,8 @@ std::vector<uint8_t> serialize(const std::vector<int64_t>& shape, NpyDtype dtype
     const uint32_t len = static_cast<uint32_t>(header.size());
     for (size_t i = 0; i < preamble - 8; ++i) out[8 + i] = static_cast<uint8_t>(len >> (8 * i));
     std::memcpy(out.data() + preamble, header.data(), header.size());
-    if (bytes > 0) std::memcpy(out.data() + preamble + header.size(), data, static_cast<size_t>(bytes));
+    if (bytes > 0)
+        std::memcpy(out.data() + preamble + header.size(), data, static_cast<size_t>(bytes));
     return out;
 }
 
@@ -135,39 +142,60 @@ void writeTyped(const std::string& path, const std::vector<int64_t>& shape, cons
 
 size_t npyItemSize(NpyDtype dtype) {
     switch (dtype) {
-        case NpyDtype::F32: return 4;
-        case NpyDtype::F16: return 2;
-        case NpyDtype::F64: return 8;
-        case NpyDtype::I64: return 8;
-        case NpyDtype::I32: return 4;
-        case NpyDtype::U8: return 1;
-        case NpyDtype::Bool: return 1;
+        case NpyDtype::F32:
+            return 4;
+        case NpyDtype::F16:
+            return 2;
+        case NpyDtype::F64:
+            return 8;
+        case NpyDtype::I64:
+            return 8;
+        case NpyDtype::I32:
+            return 4;
+        case NpyDtype::U8:
+            return 1;
+        case NpyDtype::Bool:
+            return 1;
     }
     return 1;
 }
 
 std::string npyDtypeName(NpyDtype dtype) {
     switch (dtype) {
-        case NpyDtype::F32: return "float32";
-        case NpyDtype::F16: return "float16";
-        case NpyDtype::F64: return "float64";
-        case NpyDtype::I64: return "int64";
-        case NpyDtype::I32: return "int32";
-        case NpyDtype::U8: return "uint8";
-        case NpyDtype::Bool: return "bool";
+        case NpyDtype::F32:
+            return "float32";
+        case NpyDtype::F16:
+            return "float16";
+        case NpyDtype::F64:
+            return "float64";
+        case NpyDtype::I64:
+            return "int64";
+        case NpyDtype::I32:
+            return "int32";
+        case NpyDtype::U8:
+            return "uint8";
+        case NpyDtype::Bool:
+            return "bool";
     }
     return "?";
 }
 
 std::string npyDescr(NpyDtype dtype) {
     switch (dtype) {
-        case NpyDtype::F32: return "<f4";
-        case NpyDtype::F16: return "<f2";
-        case NpyDtype::F64: return "<f8";
-        case NpyDtype::I64: return "<i8";
-        case NpyDtype::I32: return "<i4";
-        case NpyDtype::U8: return "|u1";
-        case NpyDtype::Bool: return "|b1";
+        case NpyDtype::F32:
+            return "<f4";
+        case NpyDtype::F16:
+            return "<f2";
+        case NpyDtype::F64:
+            return "<f8";
+        case NpyDtype::I64:
+            return "<i8";
+        case NpyDtype::I32:
+            return "<i4";
+        case NpyDtype::U8:
+            return "|u1";
+        case NpyDtype::Bool:
+            return "|b1";
     }
     return "?";
 }
@@ -197,7 +225,8 @@ std::vector<float> NpyArray::toFloat32() const {
             if (n > 0) std::memcpy(out.data(), p, out.size() * 4);
             break;
         case NpyDtype::F16:
-            for (size_t i = 0; i < out.size(); ++i) out[i] = halfToFloat(loadLE<uint16_t>(p + 2 * i));
+            for (size_t i = 0; i < out.size(); ++i)
+                out[i] = halfToFloat(loadLE<uint16_t>(p + 2 * i));
             break;
         case NpyDtype::F64:
             for (size_t i = 0; i < out.size(); ++i)
@@ -240,8 +269,7 @@ std::vector<int64_t> NpyArray::toInt64() const {
             for (size_t i = 0; i < out.size(); ++i) out[i] = p[i] ? 1 : 0;
             break;
         default:
-            throw Error(source, "descr",
-                        "expected an integer array, got " + npyDtypeName(dtype));
+            throw Error(source, "descr", "expected an integer array, got " + npyDtypeName(dtype));
     }
     return out;
 }
@@ -263,7 +291,8 @@ NpyArray parseNpy(const uint8_t* data, size_t size, const std::string& sourceNam
     if (size < headerStart) {
         throw Error(src, "header length", "file ends inside the preamble (truncated)");
     }
-    const uint64_t headerLength = major == 1 ? loadLE<uint16_t>(data + 8) : loadLE<uint32_t>(data + 8);
+    const uint64_t headerLength =
+        major == 1 ? loadLE<uint16_t>(data + 8) : loadLE<uint32_t>(data + 8);
     if (headerLength > size - headerStart) {
         throw Error(src, "header length",
                     "header claims " + std::to_string(headerLength) + " bytes but only " +

@@ -13,8 +13,7 @@ namespace {
 // it expects or throws; positions never run past the end of the view.
 class HeaderReader {
 public:
-    HeaderReader(std::string_view text, const std::string& source)
-        : text_(text), source_(source) {}
+    HeaderReader(std::string_view text, const std::string& source) : text_(text), source_(source) {}
 
     NpyHeader read() {
         std::optional<std::string> descr;
@@ -76,9 +75,8 @@ private:
     char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
 
     void skipSpace() {
-        while (pos_ < text_.size() &&
-               (text_[pos_] == ' ' || text_[pos_] == '\n' || text_[pos_] == '\t' ||
-                text_[pos_] == '\r'))
+        while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' ||
+                                       text_[pos_] == '\t' || text_[pos_] == '\r'))
             ++pos_;
     }
 

@@ -33,8 +33,7 @@ uint32_t crcOf(const std::vector<uint8_t>& bytes) {
 
 }  // namespace
 
-std::map<std::string, NpyArray> parseNpz(const uint8_t* data, size_t size,
-                                         const std::string& src) {
+std::map<std::string, NpyArray> parseNpz(const uint8_t* data, size_t size, const std::string& src) {
     std::map<std::string, NpyArray> arrays;
     for (const ZipEntry& entry : listZipEntries(data, size, src)) {
         if (!entry.name.empty() && entry.name.back() == '/') continue;  // a folder entry
@@ -44,7 +43,8 @@ std::map<std::string, NpyArray> parseNpz(const uint8_t* data, size_t size,
         }
         if (arrays.count(key)) throw Error(src, entry.name, "member appears twice");
         const std::vector<uint8_t> bytes = extractZipEntry(data, size, entry, src);
-        arrays.emplace(key, parseNpy(bytes.data(), bytes.size(), src + " (member " + entry.name + ")"));
+        arrays.emplace(key,
+                       parseNpy(bytes.data(), bytes.size(), src + " (member " + entry.name + ")"));
     }
     return arrays;
 }

@@ -35,8 +35,8 @@ HeadTensor toHeadTensor(const NpyArray& a, const std::string& source, const std:
 }
 
 std::string dims(const HeadTensor& t) {
-    return "[" + std::to_string(t.heads) + ", " + std::to_string(t.n) + ", " +
-           std::to_string(t.d) + "]";
+    return "[" + std::to_string(t.heads) + ", " + std::to_string(t.n) + ", " + std::to_string(t.d) +
+           "]";
 }
 
 void checkAgreement(const QkvSet& s, const std::string& kSource, const std::string& vSource) {
@@ -72,7 +72,8 @@ QkvSet loadQkvNpz(const std::string& npzPath) {
     for (const char* key : {"q", "k"}) {
         if (!arrays.count(key)) {
             std::string present;
-            for (const auto& [name, array] : arrays) present += (present.empty() ? "" : ", ") + name;
+            for (const auto& [name, array] : arrays)
+                present += (present.empty() ? "" : ", ") + name;
             throw Error(npzPath, key,
                         std::string("missing array '") + key +
                             "' (the .npz needs arrays q and k, optionally v; it has: " +

@@ -29,12 +29,11 @@ struct DtypeRow {
     size_t size;
 };
 constexpr DtypeRow kDtypes[] = {
-    {StDtype::F32, "F32", 4},         {StDtype::F16, "F16", 2},     {StDtype::BF16, "BF16", 2},
-    {StDtype::F64, "F64", 8},         {StDtype::I64, "I64", 8},     {StDtype::I32, "I32", 4},
-    {StDtype::U8, "U8", 1},           {StDtype::BOOL, "BOOL", 1},   {StDtype::I16, "I16", 2},
-    {StDtype::I8, "I8", 1},           {StDtype::U16, "U16", 2},     {StDtype::U32, "U32", 4},
-    {StDtype::U64, "U64", 8},         {StDtype::F8_E4M3, "F8_E4M3", 1},
-    {StDtype::F8_E5M2, "F8_E5M2", 1},
+    {StDtype::F32, "F32", 4}, {StDtype::F16, "F16", 2},         {StDtype::BF16, "BF16", 2},
+    {StDtype::F64, "F64", 8}, {StDtype::I64, "I64", 8},         {StDtype::I32, "I32", 4},
+    {StDtype::U8, "U8", 1},   {StDtype::BOOL, "BOOL", 1},       {StDtype::I16, "I16", 2},
+    {StDtype::I8, "I8", 1},   {StDtype::U16, "U16", 2},         {StDtype::U32, "U32", 4},
+    {StDtype::U64, "U64", 8}, {StDtype::F8_E4M3, "F8_E4M3", 1}, {StDtype::F8_E5M2, "F8_E5M2", 1},
 };
 
 std::string shapeText(const std::vector<int64_t>& shape) {
@@ -178,8 +177,9 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path), map_(ne
                         " after the length field (truncated, or not a safetensors file)");
     }
     if (headerLength > kMaxHeaderBytes) {
-        throw Error(path, "header length",
-                    "header of " + std::to_string(headerLength) + " bytes exceeds the 100 MB limit");
+        throw Error(
+            path, "header length",
+            "header of " + std::to_string(headerLength) + " bytes exceeds the 100 MB limit");
     }
     dataOffset_ = 8 + headerLength;
     dataSize_ = fileSize - dataOffset_;

@@ -1,6 +1,6 @@
 #pragma once
-// safetensors reader: memory-mapped, F32/F16/BF16 (also reads F64/I64/I32 headers
-// but only float dtypes convert to float32). The header is validated before any
+// safetensors reader: memory-mapped, F32/F16/BF16 (and F64) convert to float32;
+// integer and FP8 tensors validate and list but do not convert. The header is validated before any
 // data is touched: 8-byte length inside the file, valid JSON, every tensor's
 // dtype known, offsets in order and inside the data section, and
 // size == dtype bytes x product(shape). Misaligned data is copied, never cast.
@@ -18,8 +18,21 @@ namespace sparsescope {
 // The first eight are the original set; the rest are there so a checkpoint holding
 // such a buffer still opens (they validate and list, but do not convert).
 enum class StDtype {
-    F32, F16, BF16, F64, I64, I32, U8, BOOL,
-    I16, I8, U16, U32, U64, F8_E4M3, F8_E5M2
+    F32,
+    F16,
+    BF16,
+    F64,
+    I64,
+    I32,
+    U8,
+    BOOL,
+    I16,
+    I8,
+    U16,
+    U32,
+    U64,
+    F8_E4M3,
+    F8_E5M2
 };
 
 // Bytes per element and the safetensors name ("F32", "BF16", ...).

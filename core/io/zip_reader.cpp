@@ -158,7 +158,8 @@ std::vector<uint8_t> extractZipEntry(const uint8_t* data, size_t size, const Zip
                     "compression method " + std::to_string(e.method) +
                         " not supported (only stored and deflated, as np.savez writes)");
     }
-    if (!fits(e.localHeaderOffset, kLocalSize, size) || u32(data + e.localHeaderOffset) != kLocalSig) {
+    if (!fits(e.localHeaderOffset, kLocalSize, size) ||
+        u32(data + e.localHeaderOffset) != kLocalSig) {
         throw Error(src, field, "local header missing or outside the file");
     }
     const uint8_t* local = data + e.localHeaderOffset;

@@ -24,7 +24,8 @@ inline std::vector<uint8_t> readBytes(const std::string& path) {
 
 inline void writeBytes(const std::string& path, const std::vector<uint8_t>& bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
 }
 
 inline std::vector<uint8_t> bytesOf(const std::string& s) { return {s.begin(), s.end()}; }
@@ -63,9 +64,9 @@ std::string expectError(Fn&& fn, const std::string& source, const std::string& f
 
 }  // namespace iotest
 
-#define EXPECT_ERROR(expr, source, field, needle)                                        \
-    do {                                                                                 \
-        const std::string why_ = iotest::expectError([&] { (void)(expr); }, (source),    \
-                                                     (field), (needle));                 \
-        QVERIFY2(why_.empty(), why_.c_str());                                            \
+#define EXPECT_ERROR(expr, source, field, needle)                                    \
+    do {                                                                             \
+        const std::string why_ =                                                     \
+            iotest::expectError([&] { (void)(expr); }, (source), (field), (needle)); \
+        QVERIFY2(why_.empty(), why_.c_str());                                        \
     } while (0)

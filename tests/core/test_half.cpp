@@ -103,7 +103,8 @@ private slots:
         for (int i = 0; i < 2000000; ++i) {
             // Random bit patterns cover every exponent, plus values near the half range.
             float f = std::bit_cast<float>(static_cast<uint32_t>(rng()));
-            if (i & 1) f = std::ldexp(static_cast<float>(rng()) / 4294967296.0f, int(rng() % 44) - 28);
+            if (i & 1)
+                f = std::ldexp(static_cast<float>(rng()) / 4294967296.0f, int(rng() % 44) - 28);
             if (std::isnan(f)) continue;
             const _Float16 h = static_cast<_Float16>(f);
             QCOMPARE(floatToHalf(f), std::bit_cast<uint16_t>(h));

@@ -68,9 +68,20 @@ private slots:
         const auto v = readNpy(goldenNpy("f16_specials.npy")).toFloat32();
         QCOMPARE(v.size(), size_t(14));
         const float inf = std::numeric_limits<float>::infinity();
-        const float expected[] = {0.0f, -0.0f, 1.0f, -2.0f, 65504.0f, -65504.0f, inf, -inf,
-                                  0.0f /*NaN*/, std::ldexp(1.0f, -24), std::ldexp(1.0f, -14),
-                                  std::ldexp(1023.0f, -24), 0.0999755859375f, 0.333251953125f};
+        const float expected[] = {0.0f,
+                                  -0.0f,
+                                  1.0f,
+                                  -2.0f,
+                                  65504.0f,
+                                  -65504.0f,
+                                  inf,
+                                  -inf,
+                                  0.0f /*NaN*/,
+                                  std::ldexp(1.0f, -24),
+                                  std::ldexp(1.0f, -14),
+                                  std::ldexp(1023.0f, -24),
+                                  0.0999755859375f,
+                                  0.333251953125f};
         for (size_t i = 0; i < v.size(); ++i) {
             if (i == 8) {
                 QVERIFY(std::isnan(v[i]));
@@ -94,9 +105,9 @@ private slots:
     void readsIntegers() {
         const NpyArray i64 = readNpy(goldenNpy("i64_6.npy"));
         QCOMPARE(i64.dtype, NpyDtype::I64);
-        QCOMPARE(i64.toInt64(), (std::vector<int64_t>{0, 1, -1, int64_t(1) << 40,
-                                                      -(int64_t(1) << 62),
-                                                      std::numeric_limits<int64_t>::max()}));
+        QCOMPARE(i64.toInt64(),
+                 (std::vector<int64_t>{0, 1, -1, int64_t(1) << 40, -(int64_t(1) << 62),
+                                       std::numeric_limits<int64_t>::max()}));
         const NpyArray i32 = readNpy(goldenNpy("i32_2x2.npy"));
         QCOMPARE(i32.dtype, NpyDtype::I32);
         QCOMPARE(i32.shape, (Shape{2, 2}));
@@ -145,10 +156,18 @@ private slots:
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("field");
         QTest::addColumn<QString>("needle");
-        QTest::newRow("fortran") << "bad_fortran.npy" << "fortran_order" << "np.ascontiguousarray";
-        QTest::newRow("big-endian") << "bad_bigendian.npy" << "descr" << "big-endian";
-        QTest::newRow("complex") << "bad_complex.npy" << "descr" << "unsupported dtype '<c8'";
-        QTest::newRow("structured") << "bad_structured.npy" << "descr" << "structured";
+        QTest::newRow("fortran") << "bad_fortran.npy"
+                                 << "fortran_order"
+                                 << "np.ascontiguousarray";
+        QTest::newRow("big-endian") << "bad_bigendian.npy"
+                                    << "descr"
+                                    << "big-endian";
+        QTest::newRow("complex") << "bad_complex.npy"
+                                 << "descr"
+                                 << "unsupported dtype '<c8'";
+        QTest::newRow("structured") << "bad_structured.npy"
+                                    << "descr"
+                                    << "structured";
     }
     void refusesUnsupportedNumPyFiles() {
         QFETCH(QString, name);
@@ -204,8 +223,9 @@ private slots:
             "missing key");
         row("missing shape", npyImage("{'descr': '<f4', 'fortran_order': False}", 4), "shape",
             "missing key 'shape'");
-        row("extra key", npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (), 'x': 1}", 4),
-            "header", "unexpected key 'x'");
+        row("extra key",
+            npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (), 'x': 1}", 4), "header",
+            "unexpected key 'x'");
         row("duplicate key",
             npyImage("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': ()}", 4),
             "descr", "twice");
@@ -214,21 +234,26 @@ private slots:
             "fortran_order", "True or False");
         row("shape list", npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': [2]}", 8),
             "shape", "tuple");
-        row("shape negative", npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -1)}", 8),
-            "shape", "negative");
+        row("shape negative",
+            npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -1)}", 8), "shape",
+            "negative");
         row("shape text", npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': ('a',)}", 8),
             "shape", "non-negative integer");
-        row("shape unclosed", npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3", 0),
-            "shape", "not closed");
+        row("shape unclosed",
+            npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3", 0), "shape",
+            "not closed");
         row("dim > int64",
-            npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}", 8),
+            npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}",
+                     8),
             "shape", "64 bits");
         row("numel overflows",
             npyImage("{'descr': '<f4', 'fortran_order': False, "
-                     "'shape': (9223372036854775807, 9223372036854775807)}", 8),
+                     "'shape': (9223372036854775807, 9223372036854775807)}",
+                     8),
             "shape", "too large");
         row("bytes overflow",
-            npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (2305843009213693952,)}", 8),
+            npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (2305843009213693952,)}",
+                     8),
             "shape", "too large");
         row("huge but finite",
             npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000, 1000000)}", 8),
@@ -238,8 +263,9 @@ private slots:
         row("no data", npyImage(ok, 0), "data", "truncated");
         row("u2 dtype", npyImage("{'descr': '<u2', 'fortran_order': False, 'shape': (2,)}", 4),
             "descr", "unsupported dtype '<u2'");
-        row("unicode dtype", npyImage("{'descr': '<U3', 'fortran_order': False, 'shape': (1,)}", 12),
-            "descr", "unsupported dtype");
+        row("unicode dtype",
+            npyImage("{'descr': '<U3', 'fortran_order': False, 'shape': (1,)}", 12), "descr",
+            "unsupported dtype");
         row("no byte order", npyImage("{'descr': 'f4', 'fortran_order': False, 'shape': (1,)}", 4),
             "descr", "unsupported");
         row("empty descr", npyImage("{'descr': '', 'fortran_order': False, 'shape': (1,)}", 4),
@@ -262,11 +288,14 @@ private slots:
 
     void lenientWhereNumPyIs() {
         // Double quotes, no trailing comma, Python 2 'L' suffixes, 1-D Fortran order.
-        const auto a = parse(npyImage("{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (2L, 3L)}", 24));
+        const auto a = parse(
+            npyImage("{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (2L, 3L)}", 24));
         QCOMPARE(a.shape, (Shape{2, 3}));
-        const auto b = parse(npyImage("{'descr': '<f4', 'fortran_order': True, 'shape': (6,)}", 24));
+        const auto b =
+            parse(npyImage("{'descr': '<f4', 'fortran_order': True, 'shape': (6,)}", 24));
         QCOMPARE(b.numel(), int64_t(6));
-        const auto c = parse(npyImage("{'descr': '|u1', 'fortran_order': False, 'shape': (3,)}", 3));
+        const auto c =
+            parse(npyImage("{'descr': '|u1', 'fortran_order': False, 'shape': (3,)}", 3));
         QCOMPARE(c.dtype, NpyDtype::U8);
     }
 
@@ -304,8 +333,8 @@ private slots:
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         const std::string base = dir.path().toStdString();
-        const std::vector<float> f = {1.5f, -0.0f, std::numeric_limits<float>::infinity(), 3e-42f,
-                                      65504.0f, -7.25f};
+        const std::vector<float> f = {1.5f,   -0.0f,    std::numeric_limits<float>::infinity(),
+                                      3e-42f, 65504.0f, -7.25f};
         writeNpy(base + "/f.npy", {3, 2}, f.data());
         const NpyArray rf = readNpy(base + "/f.npy");
         QCOMPARE(rf.shape, (Shape{3, 2}));
