@@ -221,6 +221,7 @@ void AnalysisController::selectHead(int layer, int head) {
 void AnalysisController::requestAnalysis(bool patternChanged) {
     if (!workload_ || deferRequests_) return;
     const uint64_t gen = ++generation_;
+    emit analysisRequested(gen);
     if (patternChanged) {
         ++evalGeneration_;  // a running forward stops at its next layer
         emit modelEvalStale();

@@ -72,6 +72,8 @@ signals:
     void workloadChanged(const sparsescope::ui::WorkloadPtr& workload);
 
     void patternFailed(const QString& problem);
+    // A new attention request (generation) was issued; its stages follow.
+    void analysisRequested(quint64 generation);
     void headReady(const sparsescope::ui::HeadStagePtr& stage);
     void layerReady(const sparsescope::ui::LayerStagePtr& stage);
     void modelAttentionReady(const sparsescope::ui::ModelAttentionStagePtr& stage);

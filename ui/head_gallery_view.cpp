@@ -17,6 +17,7 @@ public:
 
     void paint(QPainter* p, const QStyleOptionViewItem& option, const QModelIndex& index) const override {
         p->save();
+        p->fillRect(option.rect, option.palette.base());  // no style selection fill: the frame marks it
         const QRect r = option.rect.adjusted(2, 2, -2, -2);
         const QImage img = index.data(Qt::DecorationRole).value<QImage>();
         const int side = HeadGalleryView::kThumbPixels;

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace sparsescope::ui {
 
@@ -43,6 +44,9 @@ QCPColorGradient massGradient() {
     QMap<double, QColor> stops;
     for (int i = 0; i <= 20; ++i) stops[i / 20.0] = massColor(i / 20.0);
     g.setColorStops(stops);
+    // Cells with no causal pair (j > i everywhere in them) are NaN: drawn like the mask's "not causal".
+    g.setNanHandling(QCPColorGradient::nhNanColor);
+    g.setNanColor(categoryColor(kCatOutside));
     return g;
 }
 
@@ -237,11 +241,23 @@ void HeatmapView::redraw() {
     for (float v : grid_.values) top = std::max(top, v);
     const double upper = top > 0 ? double(top) : 1.0;
     const double lower = log_ ? upper * std::pow(10.0, -kLogDecades) : 0.0;
+    const int64_t spanX = grid_.col1 - grid_.col0, spanY = grid_.row1 - grid_.row0;
+    const bool causal = stage_->mask->causal;
     for (int y = 0; y < dy; ++y) {
+        const int64_t gy = y * cy / dy;
+        const int64_t lastRow = grid_.row0 + ((gy + 1) * spanY + cy - 1) / cy - 1;
         for (int x = 0; x < dx; ++x) {
-            const double v = grid_.at(x * cx / dx, y * cy / dy);
-            // Mask categories sit a quarter level above their index so truncation picks them exactly.
-            data->setCell(x, y, mode_ == MaskMode ? v + 0.25 : (log_ ? std::max(v, lower) : v));
+            const int64_t gx = x * cx / dx;
+            const double v = grid_.at(gx, gy);
+            const int64_t firstCol = grid_.col0 + (gx * spanX + cx - 1) / cx;
+            if (mode_ == MaskMode) {
+                // Categories sit a quarter level above their index so truncation picks them exactly.
+                data->setCell(x, y, v + 0.25);
+            } else if (causal && firstCol > lastRow) {
+                data->setCell(x, y, std::numeric_limits<double>::quiet_NaN());
+            } else {
+                data->setCell(x, y, log_ ? std::max(v, lower) : v);
+            }
         }
     }
     if (mode_ == MaskMode) {

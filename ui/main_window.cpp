@@ -92,7 +92,8 @@ void MainWindow::buildDocks() {
     auto* leftScroll = new QScrollArea;
     leftScroll->setWidget(left);
     leftScroll->setWidgetResizable(true);
-    leftScroll->setMinimumWidth(360);
+    leftScroll->setMinimumWidth(330);
+    leftScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     auto* leftDock = new QDockWidget(tr("Workload and pattern"), this);
     leftDock->setObjectName(QStringLiteral("controlsDock"));
     leftDock->setWidget(leftScroll);
@@ -102,7 +103,8 @@ void MainWindow::buildDocks() {
     auto* rightScroll = new QScrollArea;
     rightScroll->setWidget(readouts_);
     rightScroll->setWidgetResizable(true);
-    rightScroll->setMinimumWidth(400);
+    rightScroll->setMinimumWidth(520);
+    rightScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     auto* rightDock = new QDockWidget(tr("Readouts"), this);
     rightDock->setObjectName(QStringLiteral("readoutsDock"));
     rightDock->setWidget(rightScroll);
@@ -115,6 +117,8 @@ void MainWindow::buildDocks() {
     galleryDock->setWidget(gallery_);
     addDockWidget(Qt::RightDockWidgetArea, galleryDock);
     splitDockWidget(rightDock, galleryDock, Qt::Vertical);
+    resizeDocks({rightDock, galleryDock}, {560, 400}, Qt::Vertical);
+    resizeDocks({leftDock, rightDock}, {330, 540}, Qt::Horizontal);
 }
 
 void MainWindow::buildMenus() {
@@ -152,18 +156,10 @@ void MainWindow::buildMenus() {
 
 void MainWindow::connectController() {
     AnalysisController* c = controller_;
-    connect(pattern_, &PatternControls::patternChanged, this, [this](const PatternSpec& spec) {
-        readouts_->markPending();
-        controller_->setPattern(spec);
-    });
-    connect(pattern_, &PatternControls::layersChanged, this, [this](const LayerSet& layers) {
-        readouts_->markPending();
-        controller_->setPatternLayers(layers);
-    });
-    connect(gallery_, &HeadGalleryView::headClicked, this, [this](int l, int h) {
-        readouts_->markPending();
-        controller_->selectHead(l, h);
-    });
+    connect(pattern_, &PatternControls::patternChanged, controller_, &AnalysisController::setPattern);
+    connect(pattern_, &PatternControls::layersChanged, controller_, &AnalysisController::setPatternLayers);
+    connect(gallery_, &HeadGalleryView::headClicked, controller_, &AnalysisController::selectHead);
+    connect(c, &AnalysisController::analysisRequested, readouts_, &ReadoutsPanel::markPending);
     connect(readouts_, &ReadoutsPanel::budgetChanged, galleryModel_, &HeadGalleryModel::setBudget);
 
     connect(c, &AnalysisController::workloadChanged, this, &MainWindow::onWorkloadChanged);
@@ -261,7 +257,6 @@ void MainWindow::onWorkloadChanged(const WorkloadPtr& w) {
     pattern_->setLayerCount(w->layerCount());
     galleryModel_->setWorkload(w);
     readouts_->clear();
-    readouts_->markPending();
     const HeadSelection pick = farReachingHead(*w);
     controller_->selectHead(pick.layer, pick.head);
     setWindowTitle(tr("SparseScope — %1").arg(QString::fromStdString(w->textSource)));

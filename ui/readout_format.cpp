@@ -33,7 +33,7 @@ QString figureName(Figure f) {
     case Figure::Flops: return tr("Attention FLOPs");
     case Figure::FlopsRatio: return tr("FLOPs sparse / dense");
     case Figure::KvReads: return tr("KV reads / decoded token");
-    case Figure::BlockDensity: return tr("Block density");
+    case Figure::BlockDensity: return tr("Block density (B)");
     case Figure::Speedup: return tr("Est. attention speed-up");
     case Figure::RecallMean: return tr("Recall (mean)");
     case Figure::RecallMin: return tr("Recall (min)");
@@ -49,7 +49,8 @@ QString figureToolTip(Figure f) {
     switch (f) {
     case Figure::Density: return tr("Kept causal pairs / all causal pairs n(n+1)/2.");
     case Figure::Flops: return tr("Attention FLOPs of the dense kernel → the sparse kernel (2d per q·k, 2d per p·v, "
-                                  "5 for the softmax, per computed pair; oracle rules also pay the dense q·k pass).");
+                                  "5 for the softmax, per computed pair). *: an oracle rule (top-k) also pays the dense q·k pass "
+                                  "it needs to choose.");
     case Figure::FlopsRatio: return tr("Sparse attention FLOPs divided by dense attention FLOPs.");
     case Figure::KvReads: return tr("Keys kept by the last query row: K and V rows read per decoded token "
                                     "(mean over heads for a layer or the model).");
@@ -83,15 +84,14 @@ QString formatFigure(Figure f, const HeadMetrics& m) {
     switch (f) {
     case Figure::Density: return fixed(100.0 * m.density, 2) + QStringLiteral(" %");
     case Figure::Flops:
+        // "*": includes the dense q.k pass an oracle selector needs (see the tooltip).
         return engineering(m.flopsDense) + QStringLiteral(" → ") + engineering(m.flopsSparse) +
-               (m.oracleSelection ? tr(" (incl. selector)") : QString());
+               (m.oracleSelection ? QStringLiteral("*") : QString());
     case Figure::FlopsRatio:
         return fixed(m.flopsDense > 0 ? m.flopsSparse / m.flopsDense : 0.0, 3) + QStringLiteral("×");
     case Figure::KvReads: return QString::number(m.kvReadsLast, 'f', m.kvReadsLast == std::floor(m.kvReadsLast) ? 0 : 1) +
                                  QStringLiteral(" / ") + QString::number(m.n);
-    case Figure::BlockDensity:
-        return fixed(100.0 * m.blockDensity, 1) + QStringLiteral(" % (B = ") + QString::number(m.blockSize) +
-               QStringLiteral(")");
+    case Figure::BlockDensity: return fixed(100.0 * m.blockDensity, 1) + QStringLiteral(" %");
     case Figure::Speedup: return fixed(estimatedAttentionSpeedup(m), 2) + QStringLiteral("×");
     case Figure::RecallMean: return fixed(m.recallMean, 4);
     case Figure::RecallMin: return fixed(m.recallMin, 4);

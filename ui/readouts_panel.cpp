@@ -1,7 +1,6 @@
 #include "ui/readouts_panel.h"
 
 #include <QDoubleSpinBox>
-#include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QLabel>
@@ -51,6 +50,7 @@ ReadoutsPanel::ReadoutsPanel(QWidget* parent) : QWidget(parent) {
         auto* name = new QLabel(figureName(fig));
         name->setToolTip(figureToolTip(fig));
         grid->addWidget(name, row, 0);
+        names_[size_t(f)] = name;
         for (int c = 0; c < ColumnCount; ++c) {
             auto* cell = new QLabel(QStringLiteral("–"));
             cell->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
@@ -72,8 +72,9 @@ ReadoutsPanel::ReadoutsPanel(QWidget* parent) : QWidget(parent) {
     evalProgress_->setTextVisible(false);
     evalProgress_->setRange(0, 1);
     evalProgress_->setValue(0);
+    evalProgress_->setMaximumWidth(120);
     evalLayout->addWidget(evalStatus_, 0, 0);
-    evalLayout->addWidget(evalProgress_, 0, 1);
+    evalLayout->addWidget(evalProgress_, 0, 1, Qt::AlignRight);
     for (int f = 0; f < int(EvalFigure::Count); ++f) {
         evalLayout->addWidget(new QLabel(evalFigureName(static_cast<EvalFigure>(f))), f + 1, 0);
         auto* cell = new QLabel(QStringLiteral("–"));
@@ -89,17 +90,18 @@ ReadoutsPanel::ReadoutsPanel(QWidget* parent) : QWidget(parent) {
 
 QWidget* ReadoutsPanel::buildBudgetEditor() {
     auto* box = new QGroupBox(tr("Accuracy budget (green: within, red: outside)"));
-    auto* form = new QFormLayout(box);
+    auto* form = new QGridLayout(box);
     form->setVerticalSpacing(2);
+    form->setHorizontalSpacing(6);
     struct Row { QString label; double AccuracyBudget::*field; double max, step; int decimals; };
     const Row rows[] = {
-        {tr("Recall (mean) ≥"), &AccuracyBudget::recallMean, 1.0, 0.01, 3},
-        {tr("Recall (min) ≥"), &AccuracyBudget::recallMin, 1.0, 0.05, 3},
+        {tr("Recall mean ≥"), &AccuracyBudget::recallMean, 1.0, 0.01, 3},
+        {tr("Recall min ≥"), &AccuracyBudget::recallMin, 1.0, 0.05, 3},
         {tr("KL ≤"), &AccuracyBudget::klMean, 10.0, 0.01, 3},
-        {tr("Output error ≤"), &AccuracyBudget::outputError, 10.0, 0.01, 3},
-        {tr("Top-1 retention ≥"), &AccuracyBudget::top1Retention, 1.0, 0.01, 3},
-        {tr("Δ loss ≤ (nats)"), &AccuracyBudget::lossDelta, 10.0, 0.01, 3},
-        {tr("Top-1 agreement ≥"), &AccuracyBudget::top1Agreement, 1.0, 0.01, 3},
+        {tr("Output err. ≤"), &AccuracyBudget::outputError, 10.0, 0.01, 3},
+        {tr("Top-1 ret. ≥"), &AccuracyBudget::top1Retention, 1.0, 0.01, 3},
+        {tr("Δ loss ≤"), &AccuracyBudget::lossDelta, 10.0, 0.01, 3},
+        {tr("Top-1 agr. ≥"), &AccuracyBudget::top1Agreement, 1.0, 0.01, 3},
     };
     for (size_t i = 0; i < std::size(rows); ++i) {
         auto* spin = new QDoubleSpinBox;
@@ -113,7 +115,10 @@ QWidget* ReadoutsPanel::buildBudgetEditor() {
             restyle();
             emit budgetChanged(budget_);
         });
-        form->addRow(rows[i].label, spin);
+        spin->setMaximumWidth(80);
+        const int r = int(i) / 2, c = (int(i) % 2) * 2;
+        form->addWidget(new QLabel(rows[i].label), r, c, Qt::AlignRight);
+        form->addWidget(spin, r, c + 1);
         budgetSpins_[i] = spin;
     }
     return box;
@@ -137,6 +142,7 @@ void ReadoutsPanel::setHead(const HeadStagePtr& s) {
     headers_[HeadColumn]->setText(
         tr("<b>Head L%1·H%2</b>").arg(s->selection.layer).arg(s->selection.head));
     headers_[LayerColumn]->setText(tr("<b>Layer %1</b>").arg(s->selection.layer));
+    names_[size_t(Figure::BlockDensity)]->setText(tr("Block density (B = %1)").arg(s->metrics.blockSize));
     shown_[HeadColumn] = withoutRows(s->metrics);
     pending_[HeadColumn] = false;
     showColumn(HeadColumn, &*shown_[HeadColumn]);

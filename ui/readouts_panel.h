@@ -58,6 +58,7 @@ private:
 
     std::array<std::array<QLabel*, size_t(Figure::Count)>, ColumnCount> cells_{};
     std::array<QLabel*, ColumnCount> headers_{};
+    std::array<QLabel*, size_t(Figure::Count)> names_{};
     std::array<QLabel*, size_t(EvalFigure::Count)> evalCells_{};
     std::array<std::optional<HeadMetrics>, ColumnCount> shown_{};
     std::array<bool, ColumnCount> pending_{};

@@ -13,8 +13,8 @@ namespace sparsescope::ui {
 
 inline QColor categoryColor(int category) {
     switch (category) {
-    case kCatOutside: return QColor(0xfa, 0xfa, 0xfa);
-    case kCatDropped: return QColor(0xd0, 0xd0, 0xd0);
+    case kCatOutside: return QColor(0xf2, 0xf2, 0xf2);
+    case kCatDropped: return QColor(0xc8, 0xc8, 0xc8);
     case kCatDiagonal: return QColor(0x26, 0x32, 0x38);
     case kCatDense: return QColor(0x60, 0x7d, 0x8b);
     case kCatWindow: return QColor(0x1f, 0x77, 0xb4);
