@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 #include "core/model/model_input.h"
 #include "ui/pattern_pipeline.h"
+#include "ui/thread_priority.h"
 #include "ui/workload_builder.h"
 
 #include <QMetaObject>
@@ -18,13 +19,21 @@ namespace {
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 }  // namespace
 
+// Runs `apply(value)` on the UI thread if `gen` is still the current generation.
+template <class T, class Apply>
+void AnalysisController::deliver(uint64_t gen, T value, Apply apply) {
+    QMetaObject::invokeMethod(this, [this, gen, value, apply] {
+        if (gen == generation_.load()) apply(value);
+    }, Qt::QueuedConnection);
+}
+
 AnalysisController::AnalysisController(QObject* parent) : QObject(parent) {
     qRegisterMetaType<HeadStagePtr>();
     qRegisterMetaType<LayerStagePtr>();
     qRegisterMetaType<ModelAttentionStagePtr>();
     qRegisterMetaType<ModelEvalStagePtr>();
     qRegisterMetaType<WorkloadPtr>();
-    for (QThreadPool* pool : {&loadPool_, &analysisPool_, &evalPool_}) pool->setMaxThreadCount(1);
+    for (QThreadPool* pool : {&loadPool_, &analysisPool_, &backgroundPool_, &evalPool_}) pool->setMaxThreadCount(1);
     pattern_ = PatternSpec{};
     pattern_.dense = true;
     pattern_.preset = "dense";
@@ -44,6 +53,7 @@ AnalysisController::~AnalysisController() {
 void AnalysisController::waitForIdle() {
     loadPool_.waitForDone();
     analysisPool_.waitForDone();
+    backgroundPool_.waitForDone();
     evalPool_.waitForDone();
 }
 
@@ -241,44 +251,56 @@ void AnalysisController::requestAnalysis(bool patternChanged) {
 
     analysisPool_.start([this, gen, w, spec, layers, sel, probs, known] {
         auto stale = [this, gen] { return generation_.load() != gen; };
-        auto deliver = [this, gen](auto stage, auto apply) {
-            QMetaObject::invokeMethod(this, [this, gen, stage, apply] {
-                if (gen == generation_.load()) apply(stage);
-            }, Qt::QueuedConnection);
-        };
         if (stale()) return;
         try {
-            MaskSource masks(w, spec);
-            auto head = std::make_shared<HeadStage>(computeHeadStage(w, masks, sel, probs));
+            auto masks = std::make_shared<MaskSource>(w, spec);
+            auto head = std::make_shared<HeadStage>(computeHeadStage(w, *masks, sel, probs));
             head->generation = gen;
-            deliver(HeadStagePtr(head), [this](const HeadStagePtr& s) { head_ = s; emit headReady(s); });
+            deliver(gen, HeadStagePtr(head), [this](const HeadStagePtr& s) { head_ = s; emit headReady(s); });
             if (stale()) return;
-            auto layer = std::make_shared<LayerStage>();
-            auto model = std::make_shared<ModelAttentionStage>();
             if (known) {
-                *model = *known;
+                // Same pattern, other head or layer set: everything is known, re-pool only.
+                auto model = std::make_shared<ModelAttentionStage>(*known);
+                model->generation = gen;
                 model->layers = resolveLayers(layers, w->layerCount());
                 std::vector<HeadMetrics> pooled;
                 for (int l : model->layers)
                     pooled.insert(pooled.end(), model->perHead[size_t(l)].begin(), model->perHead[size_t(l)].end());
                 model->aggregate = aggregateMetrics(pooled);
+                auto layer = std::make_shared<LayerStage>();
+                layer->generation = gen;
                 layer->layer = sel.layer;
                 layer->perHead = model->perHead[size_t(sel.layer)];
                 layer->aggregate = model->perLayer[size_t(sel.layer)];
                 layer->keptShare = model->keptShare[size_t(sel.layer)];
-            } else {
-                *layer = computeLayerStage(*w, masks, *head, stale);
+                deliver(gen, LayerStagePtr(layer), [this](const LayerStagePtr& s) { layer_ = s; emit layerReady(s); });
+                deliver(gen, ModelAttentionStagePtr(model),
+                        [this](const ModelAttentionStagePtr& s) { attention_ = s; emit modelAttentionReady(s); });
+                return;
             }
+            auto layer = std::make_shared<LayerStage>(computeLayerStage(*w, *masks, *head, stale));
             layer->generation = gen;
-            deliver(LayerStagePtr(layer), [this](const LayerStagePtr& s) { layer_ = s; emit layerReady(s); });
-            if (!known) *model = computeModelAttentionStage(*w, masks, layers, *layer, stale);
-            model->generation = gen;
-            deliver(ModelAttentionStagePtr(model),
-                    [this](const ModelAttentionStagePtr& s) { attention_ = s; emit modelAttentionReady(s); });
+            deliver(gen, LayerStagePtr(layer), [this](const LayerStagePtr& s) { layer_ = s; emit layerReady(s); });
+            // The other layers at low priority: a newer request's head stage takes the cores first.
+            backgroundPool_.start([this, gen, w, masks, layers, layer, stale] {
+                if (stale()) return;
+                setCurrentThreadNiceAbove(kBackgroundNice);
+                try {
+                    auto model = std::make_shared<ModelAttentionStage>(
+                        computeModelAttentionStage(*w, *masks, layers, *layer, stale));
+                    model->generation = gen;
+                    deliver(gen, ModelAttentionStagePtr(model),
+                            [this](const ModelAttentionStagePtr& s) { attention_ = s; emit modelAttentionReady(s); });
+                } catch (const StageSuperseded&) {
+                } catch (const std::exception& e) {
+                    const QString problem = qs(e.what());
+                    deliver(gen, problem, [this](const QString& p) { emit patternFailed(p); });
+                }
+            });
         } catch (const StageSuperseded&) {
         } catch (const std::exception& e) {
             const QString problem = qs(e.what());
-            deliver(problem, [this](const QString& p) { emit patternFailed(p); });
+            deliver(gen, problem, [this](const QString& p) { emit patternFailed(p); });
         }
     });
 }
@@ -297,6 +319,7 @@ void AnalysisController::startModelEval() {
     emit modelEvalStarted();
     evalPool_.start([this, eg, w, spec, layers] {
         auto current = [this, eg] { return evalGeneration_.load() == eg; };
+        setCurrentThreadNiceAbove(kBackgroundNice);
         auto post = [this, current](auto fn) {
             QMetaObject::invokeMethod(this, [current, fn] { if (current()) fn(); }, Qt::QueuedConnection);
         };

@@ -91,6 +91,8 @@ private:
     void onLoadError(uint64_t loadId, const QString& source, const QString& problem);
     void requestAnalysis(bool patternChanged);
     void startModelEval();
+    template <class T, class Apply>
+    void deliver(uint64_t gen, T value, Apply apply);
 
     // Workload and the text/model it was built from (kept to rebuild on changes).
     WorkloadPtr workload_;
@@ -107,7 +109,9 @@ private:
     ModelAttentionStagePtr attention_;
     ModelEvalStagePtr eval_;
 
-    QThreadPool loadPool_, analysisPool_, evalPool_;
+    // One thread each: loads; the selected head and its layer (foreground); the
+    // whole-model attention stage (background); the model-level forward pass.
+    QThreadPool loadPool_, analysisPool_, backgroundPool_, evalPool_;
     std::atomic<uint64_t> generation_{0};      // attention pipeline requests
     std::atomic<uint64_t> evalGeneration_{0};  // model-level requests
     std::atomic<uint64_t> loadId_{0};

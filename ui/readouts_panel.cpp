@@ -1,5 +1,6 @@
 #include "ui/readouts_panel.h"
 
+#include <QApplication>
 #include <QDoubleSpinBox>
 #include <QGridLayout>
 #include <QGroupBox>
@@ -11,9 +12,31 @@ namespace sparsescope::ui {
 
 namespace {
 
-constexpr const char* kPass = "color: #1b7f3b;";
-constexpr const char* kFail = "color: #c62828; font-weight: bold;";
-constexpr const char* kPending = "color: #9e9e9e;";
+enum class CellState { Plain, Pass, Fail, Pending };
+
+// Colour (and bold for a miss) by palette and font: much cheaper than style sheets,
+// which re-polish the widget on every change. Unchanged states are skipped.
+void applyState(QLabel* label, CellState state) {
+    const int code = int(state) + 1;  // 0 = never styled
+    if (label->property("cellState").toInt() == code) return;
+    label->setProperty("cellState", code);
+    QPalette p = label->palette();
+    const QColor colour = state == CellState::Pass      ? QColor(0x1b, 0x7f, 0x3b)
+                          : state == CellState::Fail    ? QColor(0xc6, 0x28, 0x28)
+                          : state == CellState::Pending ? QColor(0x9e, 0x9e, 0x9e)
+                                                        : QApplication::palette().color(QPalette::WindowText);
+    p.setColor(QPalette::WindowText, colour);
+    label->setPalette(p);
+    QFont f = label->font();
+    f.setBold(state == CellState::Fail);
+    label->setFont(f);
+}
+
+CellState stateOf(bool pending, std::optional<bool> verdict) {
+    if (pending) return CellState::Pending;
+    if (!verdict) return CellState::Plain;
+    return *verdict ? CellState::Pass : CellState::Fail;
+}
 
 bool isAccuracy(Figure f) { return f >= Figure::RecallMean; }
 
@@ -239,20 +262,16 @@ void ReadoutsPanel::restyle() {
     for (int c = 0; c < ColumnCount; ++c) {
         for (int f = 0; f < int(Figure::Count); ++f) {
             QLabel* cell = cells_[size_t(c)][size_t(f)];
-            const auto verdict = cellVerdict(static_cast<Figure>(f), static_cast<Column>(c));
-            QString style = pending_[size_t(c)] ? QString::fromLatin1(kPending)
-                            : !verdict || !isAccuracy(static_cast<Figure>(f)) ? QString()
-                            : QString::fromLatin1(*verdict ? kPass : kFail);
-            cell->setStyleSheet(style);
+            auto verdict = cellVerdict(static_cast<Figure>(f), static_cast<Column>(c));
+            if (!isAccuracy(static_cast<Figure>(f))) verdict.reset();
+            applyState(cell, stateOf(pending_[size_t(c)], verdict));
         }
     }
     for (int f = 0; f < int(EvalFigure::Count); ++f) {
         QLabel* cell = evalCells_[size_t(f)];
         std::optional<bool> verdict;
         if (evalShown_) verdict = withinBudget(static_cast<EvalFigure>(f), *evalShown_, budget_);
-        cell->setStyleSheet(evalStale_ ? QString::fromLatin1(kPending)
-                            : !verdict ? QString()
-                                       : QString::fromLatin1(*verdict ? kPass : kFail));
+        applyState(cell, stateOf(evalStale_, verdict));
     }
 }
 
