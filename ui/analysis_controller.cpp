@@ -33,6 +33,7 @@ AnalysisController::AnalysisController(QObject* parent) : QObject(parent) {
     qRegisterMetaType<ModelAttentionStagePtr>();
     qRegisterMetaType<ModelEvalStagePtr>();
     qRegisterMetaType<WorkloadPtr>();
+    qRegisterMetaType<ThumbnailsPtr>();
     for (QThreadPool* pool : {&loadPool_, &analysisPool_, &backgroundPool_, &evalPool_}) pool->setMaxThreadCount(1);
     pattern_ = PatternSpec{};
     pattern_.dense = true;
@@ -193,6 +194,15 @@ void AnalysisController::onLoaded(uint64_t id, const WorkloadPtr& w) {
     deferRequests_ = false;
     emit loadFinished();
     requestAnalysis(true);
+    // The gallery's thumbnails: a full q.k pass per head, so after the first view.
+    backgroundPool_.start([this, w] {
+        setCurrentThreadNiceAbove(kBackgroundNice);
+        const ThumbnailsPtr t = denseThumbnails(*w, [this, id = loadId_.load()] { return loadId_.load() != id; });
+        if (!t) return;
+        QMetaObject::invokeMethod(this, [this, w, t] {
+            if (workload_ == w) emit thumbnailsReady(w, t);
+        }, Qt::QueuedConnection);
+    });
 }
 
 void AnalysisController::onLoadError(uint64_t id, const QString& source, const QString& problem) {

@@ -70,6 +70,8 @@ signals:
     void loadFailed(const QString& source, const QString& problem);
     void loadCancelled();
     void workloadChanged(const sparsescope::ui::WorkloadPtr& workload);
+    // The gallery's thumbnails of `workload`, a moment after it loaded.
+    void thumbnailsReady(const sparsescope::ui::WorkloadPtr& workload, const sparsescope::ui::ThumbnailsPtr& thumbnails);
 
     void patternFailed(const QString& problem);
     // A new attention request (generation) was issued; its stages follow.

@@ -68,6 +68,7 @@ using LayerStagePtr = std::shared_ptr<const LayerStage>;
 using ModelAttentionStagePtr = std::shared_ptr<const ModelAttentionStage>;
 using ModelEvalStagePtr = std::shared_ptr<const ModelEvalStage>;
 using WorkloadPtr = std::shared_ptr<const Workload>;
+using ThumbnailsPtr = std::shared_ptr<const Thumbnails>;
 
 // Same rules and parameters (the preset name is ignored).
 bool samePattern(const PatternSpec& a, const PatternSpec& b);
@@ -79,3 +80,4 @@ Q_DECLARE_METATYPE(sparsescope::ui::LayerStagePtr)
 Q_DECLARE_METATYPE(sparsescope::ui::ModelAttentionStagePtr)
 Q_DECLARE_METATYPE(sparsescope::ui::ModelEvalStagePtr)
 Q_DECLARE_METATYPE(sparsescope::ui::WorkloadPtr)
+Q_DECLARE_METATYPE(sparsescope::ui::ThumbnailsPtr)

@@ -20,9 +20,18 @@ HeadGalleryModel::HeadGalleryModel(QObject* parent) : QAbstractTableModel(parent
 void HeadGalleryModel::setWorkload(const WorkloadPtr& workload) {
     beginResetModel();
     workload_ = workload;
+    thumbnails_.reset();
     stage_.reset();
     rebuildImages();
     endResetModel();
+}
+
+void HeadGalleryModel::setThumbnails(const WorkloadPtr& workload, const ThumbnailsPtr& thumbnails) {
+    if (workload != workload_) return;
+    thumbnails_ = thumbnails;
+    rebuildImages();
+    if (rowCount() > 0 && columnCount() > 0)
+        emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1), {Qt::DecorationRole});
 }
 
 void HeadGalleryModel::setAttention(const ModelAttentionStagePtr& stage) {
@@ -78,7 +87,13 @@ QVariant HeadGalleryModel::headerData(int section, Qt::Orientation orientation, 
     return section < rowCount() ? tr("L%1").arg(section) : QVariant();
 }
 
-QImage HeadGalleryModel::renderThumbnail(const HeatmapGrid& mass, const HeatmapGrid* share) {
+QImage HeadGalleryModel::renderThumbnail(const HeatmapGrid* massPtr, const HeatmapGrid* share) {
+    if (!massPtr) {
+        QImage blank{int(kThumbnailCells), int(kThumbnailCells), QImage::Format_RGB32};
+        blank.fill(QColor(0xee, 0xee, 0xee));
+        return blank;
+    }
+    const HeatmapGrid& mass = *massPtr;
     QImage img(int(mass.cellsX), int(mass.cellsY), QImage::Format_RGB32);
     float top = 0.0f;
     for (float v : mass.values) top = std::max(top, v);
@@ -110,8 +125,9 @@ void HeadGalleryModel::rebuildImages() {
     images_.assign(size_t(L), std::vector<QImage>(size_t(H)));
     for (int l = 0; l < L; ++l)
         for (int h = 0; h < H; ++h)
-            images_[size_t(l)][size_t(h)] = renderThumbnail(workload_->thumbnails[size_t(l)][size_t(h)],
-                                                            stage_ ? &stage_->keptShare[size_t(l)][size_t(h)] : nullptr);
+            images_[size_t(l)][size_t(h)] =
+                renderThumbnail(thumbnails_ ? &(*thumbnails_)[size_t(l)][size_t(h)] : nullptr,
+                                stage_ ? &stage_->keptShare[size_t(l)][size_t(h)] : nullptr);
 }
 
 }  // namespace sparsescope::ui

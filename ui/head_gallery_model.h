@@ -20,6 +20,7 @@ public:
     explicit HeadGalleryModel(QObject* parent = nullptr);
 
     void setWorkload(const WorkloadPtr& workload);
+    void setThumbnails(const WorkloadPtr& workload, const ThumbnailsPtr& thumbnails);
     void setAttention(const ModelAttentionStagePtr& stage);  // null: pattern pending
     void setBudget(const AccuracyBudget& budget);
 
@@ -29,12 +30,14 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     // The thumbnail's pixel colours from the dense mass and kept share of each cell.
-    static QImage renderThumbnail(const HeatmapGrid& mass, const HeatmapGrid* keptShare);
+    // Without `mass` (thumbnails not computed yet) a light grey placeholder.
+    static QImage renderThumbnail(const HeatmapGrid* mass, const HeatmapGrid* keptShare);
 
 private:
     void rebuildImages();
 
     WorkloadPtr workload_;
+    ThumbnailsPtr thumbnails_;
     ModelAttentionStagePtr stage_;
     AccuracyBudget budget_;
     std::vector<std::vector<QImage>> images_;  // [layer][head]

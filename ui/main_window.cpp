@@ -29,20 +29,20 @@ namespace sparsescope::ui {
 
 namespace {
 
-// The head whose dense attention reaches furthest: most mass below the band
-// around the diagonal and outside the first column (the usual attention sink).
-// A sparse pattern has something to lose there, so it makes a telling first view.
+// The head whose dense attention reaches furthest: most rows whose densest key
+// lies more than 32 tokens back and is not one of the first 4 tokens (the usual
+// attention sinks). A sparse pattern has something to lose there, so it makes a
+// telling first view.
 HeadSelection farReachingHead(const Workload& w) {
     HeadSelection best;
-    double bestMass = -1;
+    int64_t bestCount = -1;
     for (int l = 0; l < w.layerCount(); ++l) {
         for (int h = 0; h < w.headCount(); ++h) {
-            const HeatmapGrid& g = w.thumbnails[size_t(l)][size_t(h)];
-            double mass = 0;
-            for (int64_t y = 0; y < g.cellsY; ++y)
-                for (int64_t x = 1; x + g.cellsX / 8 < y; ++x) mass += g.at(x, y);
-            if (mass > bestMass) {
-                bestMass = mass;
+            const DenseReference& ref = w.dense[size_t(l)][size_t(h)];
+            int64_t count = 0;
+            for (int64_t i = 0; i < ref.n; ++i) count += ref.top1[size_t(i)] >= 4 && ref.top1[size_t(i)] < i - 32;
+            if (count > bestCount) {
+                bestCount = count;
                 best = {l, h};
             }
         }
@@ -163,6 +163,7 @@ void MainWindow::connectController() {
     connect(readouts_, &ReadoutsPanel::budgetChanged, galleryModel_, &HeadGalleryModel::setBudget);
 
     connect(c, &AnalysisController::workloadChanged, this, &MainWindow::onWorkloadChanged);
+    connect(c, &AnalysisController::thumbnailsReady, galleryModel_, &HeadGalleryModel::setThumbnails);
     connect(c, &AnalysisController::headReady, this, [this](const HeadStagePtr& s) {
         heatmap_->setStage(s);
         readouts_->setHead(s);

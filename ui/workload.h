@@ -1,8 +1,8 @@
 #pragma once
 // What the app has loaded: a text run through a model (or a Q/K/V set), with
 // everything that does not depend on the pattern computed once: per layer and
-// head the captured Q, K, V, the DenseReference, a thumbnail of the dense
-// attention, and the dense logits for the model-level loss. Immutable once built
+// head the captured Q, K, V and the DenseReference, and the dense logits for the
+// model-level loss. (The gallery's thumbnails follow in a later stage.) Immutable once built
 // and shared (std::shared_ptr<const Workload>) between the UI and the workers.
 #include "core/common/tensor.h"
 #include "core/heatmap/heatmap_grid.h"
@@ -15,6 +15,9 @@
 #include <vector>
 
 namespace sparsescope::ui {
+
+// [layer][head] thumbnails of each head's dense attention mass.
+using Thumbnails = std::vector<std::vector<HeatmapGrid>>;
 
 // Side of a gallery thumbnail in cells.
 inline constexpr int64_t kThumbnailCells = 48;
@@ -39,7 +42,6 @@ struct Workload {
     std::vector<float> scales;                        // softmax scale per layer
     bool hasV = true;
     std::vector<std::vector<DenseReference>> dense;   // [layer][head]
-    std::vector<std::vector<HeatmapGrid>> thumbnails; // [layer][head], dense mass
     MatrixRM denseLogits;                             // [n, vocab]; empty for Q/K/V sets
 
     int64_t n() const { return layers.empty() ? 0 : layers.front().q.n; }

@@ -99,23 +99,30 @@ std::shared_ptr<const Workload> buildWorkload(const WorkloadRequest& r, const Wo
 
     const int L = w->layerCount(), H = w->headCount();
     w->dense.assign(size_t(L), std::vector<DenseReference>(size_t(H)));
-    w->thumbnails.assign(size_t(L), std::vector<HeatmapGrid>(size_t(H)));
     for (int l = 0; l < L; ++l) {
         report(progress, 0.6 + 0.4 * l / std::max(1, L), "dense reference per head");
-        // One head per thread: computeDenseReference is itself parallel, so run it
-        // single-threaded here by splitting heads instead.
         parallelFor(0, H, [&](int64_t h) {
             const int hh = static_cast<int>(h);
             std::optional<ConstMapRM> v;
             if (w->hasV) v.emplace(w->v(l, hh));
             w->dense[size_t(l)][size_t(h)] =
                 computeDenseReference(w->q(l, hh), w->k(l, hh), v ? &*v : nullptr, w->scales[size_t(l)], true);
-            w->thumbnails[size_t(l)][size_t(h)] =
-                denseThumbnail(w->q(l, hh), w->k(l, hh), w->dense[size_t(l)][size_t(h)], kThumbnailCells);
-        });
+        }, 1, 1);  // computeDenseReference runs its rows in parallel itself
     }
     report(progress, 1.0, "ready");
     return w;
+}
+
+std::shared_ptr<const Thumbnails> denseThumbnails(const Workload& w, const std::function<bool()>& stale) {
+    auto t = std::make_shared<Thumbnails>(size_t(w.layerCount()), std::vector<HeatmapGrid>(size_t(w.headCount())));
+    for (int l = 0; l < w.layerCount(); ++l) {
+        if (stale && stale()) return nullptr;
+        parallelFor(0, w.headCount(), [&](int64_t h) {
+            const int hh = static_cast<int>(h);
+            (*t)[size_t(l)][size_t(h)] = denseThumbnail(w.q(l, hh), w.k(l, hh), w.dense[size_t(l)][size_t(h)], kThumbnailCells);
+        });
+    }
+    return t;
 }
 
 std::shared_ptr<const MatrixRM> denseProbabilities(const Workload& w, int layer, int head) {

@@ -31,6 +31,9 @@ using WorkloadProgress = std::function<bool(double fraction, const std::string& 
 std::shared_ptr<const Workload> buildWorkload(const WorkloadRequest& request,
                                               const WorkloadProgress& progress = {});
 
+// Per head a kThumbnailCells-square thumbnail of the dense attention (for the gallery).
+std::shared_ptr<const Thumbnails> denseThumbnails(const Workload& w, const std::function<bool()>& stale = {});
+
 // The dense probabilities [n, n] of one head (zeros above the diagonal), for the heatmap.
 std::shared_ptr<const MatrixRM> denseProbabilities(const Workload& w, int layer, int head);
 

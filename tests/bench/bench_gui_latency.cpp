@@ -151,6 +151,8 @@ int main(int argc, char** argv) {
         w.controller()->setMaxTokens(n);
         QElapsedTimer load;
         load.start();
+        double loadedAt = 0;
+        QObject::connect(w.controller(), &AnalysisController::workloadChanged, &w, [&] { loadedAt = double(load.elapsed()); });
         w.start(model, QStringLiteral(SPARSESCOPE_SOURCE_DIR "/samples"), QStringLiteral("legal-gpl3"));
         AnalysisController* c = w.controller();
         if (!pumpUntil([&] { return c->workload() && !w.readouts()->isColumnPending(ReadoutsPanel::HeadColumn) &&
@@ -160,8 +162,9 @@ int main(int argc, char** argv) {
         }
         const double firstView = double(load.elapsed());
         pumpUntil([&] { return !w.readouts()->isEvalStale(); }, 120000);
-        std::printf("\nn=%lld tokens: start to heatmap + head readouts %.0f ms, to model-level loss %.0f ms\n",
-                    (long long)c->workload()->n(), firstView, double(load.elapsed()));
+        std::printf("\nn=%lld tokens: start to workload loaded %.0f ms, to heatmap + head readouts %.0f ms, "
+                    "to model-level loss %.0f ms\n",
+                    (long long)c->workload()->n(), loadedAt, firstView, double(load.elapsed()));
         const int64_t tokens = c->workload()->n();
         PatternControls* pc = w.patternControls();
 

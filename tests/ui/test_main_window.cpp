@@ -243,6 +243,15 @@ private slots:
         const WorkloadPtr w = ctl()->workload();
         QCOMPARE(model->rowCount(), w->layerCount());
         QCOMPARE(model->columnCount(), w->headCount());
+        // The thumbnails arrive after the workload: then a cell's image is no longer one flat colour.
+        auto colours = [model] {
+            const QImage img = model->data(model->index(0, 0), Qt::DecorationRole).value<QImage>();
+            QSet<QRgb> set;
+            for (int y = 0; y < img.height(); ++y)
+                for (int x = 0; x < img.width(); ++x) set.insert(img.pixel(x, y));
+            return set.size();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(colours() > 2, 20000);
         win_->patternControls()->spinBox(PatternControls::Window)->setValue(33);
         QVERIFY(settle());
         const auto stage = ctl()->modelAttentionStage();
