@@ -27,7 +27,7 @@ Writes resources/model/{config.json, generation_config.json, model.safetensors,
 tokenizer.json, training_report.json} and tests/golden/default_model/ (expected.json,
 reference ids/logits computed in float64, held-out text slices, unigram log-probs).
 
-Usage (GPU):   python3 tools/train_default_model.py --budget 400
+Usage (GPU):   python3 tools/train_default_model.py --budget 240   (the recipe of resources/model)
 Smoke (CPU):   python3 tools/train_default_model.py --smoke --budget 20 --out-model /tmp/m --out-golden /tmp/g
 """
 
@@ -99,7 +99,7 @@ def main():
     ap.add_argument("--out-model", default=os.path.join(REPO, "resources", "model"))
     ap.add_argument("--out-golden", default=os.path.join(REPO, "tests", "golden", "default_model"))
     ap.add_argument("--cache", default=None, help="folder for tokenizer.json + token streams (reused if present)")
-    ap.add_argument("--budget", type=float, default=400, help="training seconds, compile included")
+    ap.add_argument("--budget", type=float, default=240, help="training seconds, compile included")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--compile", choices=["auto", "on", "off"], default="auto")

@@ -1,7 +1,5 @@
-// Shape and mask validation for the attention kernels, plus the two row
-// primitives (max, shifted exp with a float64 sum) that both kernels share.
-// Every check runs before any buffer is indexed, so bad input throws instead
-// of reading out of bounds.
+// Shape and mask validation for the attention kernels. Every check runs before
+// any buffer is indexed, so bad input throws instead of reading out of bounds.
 #include "core/attention/attention_detail.h"
 #include "core/common/error.h"
 
@@ -26,10 +24,9 @@ void validateMask(const SparseMask& mask, int64_t n, const char* field) {
     if (n == 0 && mask.rowPtr.empty() && mask.cols.empty()) return;
     if (static_cast<int64_t>(mask.rowPtr.size()) != n + 1)
         throw Error("<input>", f + ".rowPtr",
-                    "has " + std::to_string(mask.rowPtr.size()) + " offsets, expected n + 1 = " +
-                        std::to_string(n + 1));
-    if (mask.rowPtr.front() != 0)
-        throw Error("<input>", f + ".rowPtr", "must start at 0");
+                    "has " + std::to_string(mask.rowPtr.size()) +
+                        " offsets, expected n + 1 = " + std::to_string(n + 1));
+    if (mask.rowPtr.front() != 0) throw Error("<input>", f + ".rowPtr", "must start at 0");
     if (mask.rowPtr.back() != mask.keptPairs())
         throw Error("<input>", f + ".rowPtr",
                     "ends at " + std::to_string(mask.rowPtr.back()) + " but cols holds " +
@@ -50,9 +47,8 @@ void validateMask(const SparseMask& mask, int64_t n, const char* field) {
                                 (mask.causal ? " (causal: j <= i)" : ""));
             if (c <= prev)
                 throw Error("<input>", f + ".cols",
-                            "row " + std::to_string(i) +
-                                " is not strictly ascending (key " + std::to_string(c) +
-                                " after " + std::to_string(prev) + ")");
+                            "row " + std::to_string(i) + " is not strictly ascending (key " +
+                                std::to_string(c) + " after " + std::to_string(prev) + ")");
             prev = c;
         }
     }
@@ -63,14 +59,17 @@ namespace detail {
 HeadPtrs checkedHead(const ConstMapRM& q, const ConstMapRM& k, const ConstMapRM& v, MapRM& out) {
     const int64_t n = q.rows(), d = q.cols(), dv = v.cols();
     if (k.rows() != n || k.cols() != d)
-        throw Error("<input>", "K", "has shape " + shapeText(k.rows(), k.cols()) + ", expected " +
-                                        shapeText(n, d) + " (the shape of Q)");
+        throw Error("<input>", "K",
+                    "has shape " + shapeText(k.rows(), k.cols()) + ", expected " + shapeText(n, d) +
+                        " (the shape of Q)");
     if (v.rows() != n)
-        throw Error("<input>", "V", "has " + std::to_string(v.rows()) + " rows, expected " +
-                                        std::to_string(n) + " (the rows of Q)");
+        throw Error("<input>", "V",
+                    "has " + std::to_string(v.rows()) + " rows, expected " + std::to_string(n) +
+                        " (the rows of Q)");
     if (out.rows() != n || out.cols() != dv)
-        throw Error("<input>", "output", "has shape " + shapeText(out.rows(), out.cols()) +
-                                             ", expected " + shapeText(n, dv));
+        throw Error(
+            "<input>", "output",
+            "has shape " + shapeText(out.rows(), out.cols()) + ", expected " + shapeText(n, dv));
     return HeadPtrs{q.data(), k.data(), v.data(), out.data(), n, d, dv};
 }
 
@@ -91,40 +90,33 @@ void checkHeadTensors(const HeadTensor& q, const HeadTensor& k, const HeadTensor
                std::to_string(t.d) + "]";
     };
     if (k.heads != q.heads || k.n != q.n || k.d != q.d)
-        throw Error("<input>", "K", "has shape " + shape(k) + ", expected " + shape(q) +
-                                        " (the shape of Q)");
+        throw Error("<input>", "K",
+                    "has shape " + shape(k) + ", expected " + shape(q) + " (the shape of Q)");
     if (v.heads != q.heads || v.n != q.n)
-        throw Error("<input>", "V", "has shape " + shape(v) + ", expected [" +
-                                        std::to_string(q.heads) + ", " + std::to_string(q.n) +
-                                        ", dv] (heads and tokens of Q)");
+        throw Error("<input>", "V",
+                    "has shape " + shape(v) + ", expected [" + std::to_string(q.heads) + ", " +
+                        std::to_string(q.n) + ", dv] (heads and tokens of Q)");
+}
+
+void prepareOutput(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v, HeadTensor& out) {
+    if (&out == &q || &out == &k || &out == &v)
+        throw Error("<input>", "output", "must not be one of Q, K, V");
+    out.heads = q.heads;
+    out.n = q.n;
+    out.d = v.d;
+    out.data.resize(static_cast<size_t>(q.heads * q.n * v.d));
 }
 
 HeadPtrs headOf(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v, HeadTensor& out,
                 int64_t head) {
     const int64_t n = q.n, d = q.d, dv = v.d;
-    return HeadPtrs{q.data.data() + head * n * d, k.data.data() + head * n * d,
-                    v.data.data() + head * n * dv, out.data.data() + head * n * dv, n, d, dv};
-}
-
-float rowMax(const float* x, int64_t len) {
-    return Eigen::Map<const Eigen::ArrayXf>(x, len).maxCoeff();
-}
-
-double expShiftSum(float* x, int64_t len, float shift) {
-    // Eigen's vectorised exp (SSE2 or wider); after the shift every argument is
-    // <= 0, so nothing overflows and the row max contributes exactly 1.
-    Eigen::Map<Eigen::ArrayXf> a(x, len);
-    a = (a - shift).exp();
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-    int64_t i = 0;
-    for (; i + 4 <= len; i += 4) {
-        s0 += x[i];
-        s1 += x[i + 1];
-        s2 += x[i + 2];
-        s3 += x[i + 3];
-    }
-    for (; i < len; ++i) s0 += x[i];
-    return (s0 + s1) + (s2 + s3);
+    return HeadPtrs{q.data.data() + head * n * d,
+                    k.data.data() + head * n * d,
+                    v.data.data() + head * n * dv,
+                    out.data.data() + head * n * dv,
+                    n,
+                    d,
+                    dv};
 }
 
 }  // namespace detail

@@ -62,6 +62,18 @@ HeadTensor sparseAttention(const HeadTensor& q, const HeadTensor& k, const HeadT
                            std::vector<double>* rowLogSumExp = nullptr, int threads = 0,
                            const SparseTiling& tiling = {});
 
+// The same, writing into out (reshaped to [h, n, dv]; its buffer is reused when it
+// already has that size). Zero-filling a fresh 8 MB result costs about as much as
+// a sparse pass at 5 % density, so callers that run repeatedly (model layers,
+// benchmarks) keep one output tensor. out must not be q, k or v.
+void denseAttentionInto(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v, float scale,
+                        bool causal, HeadTensor& out, std::vector<double>* rowLogSumExp = nullptr,
+                        int threads = 0);
+void sparseAttentionInto(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v,
+                         const std::vector<SparseMask>& masks, float scale, HeadTensor& out,
+                         std::vector<double>* rowLogSumExp = nullptr, int threads = 0,
+                         const SparseTiling& tiling = {});
+
 // Throws sparsescope::Error unless mask is a well-formed CSR mask over n tokens
 // (the checks listed above). The kernels call it; exposed for loaders and tests.
 void validateMask(const SparseMask& mask, int64_t n, const char* field = "mask");

@@ -33,7 +33,7 @@ void denseTile(const HeadPtrs& h, float scale, bool causal, int64_t r0, int64_t 
     MapRM qs(scratch.qs.data(), rows, h.d);
     qs.noalias() = ConstMapRM(h.q + r0 * h.d, rows, h.d) * scale;
     MapRM s(scratch.s.data(), rows, keys);
-    s.noalias() = qs * ConstMapRM(h.k, keys, h.d).transpose();
+    productInto(s, qs, ConstMapRM(h.k, keys, h.d).transpose());
 
     for (int64_t t = 0; t < rows; ++t) {
         const int64_t i = r0 + t;
@@ -41,13 +41,13 @@ void denseTile(const HeadPtrs& h, float scale, bool causal, int64_t r0, int64_t 
         float* row = scratch.s.data() + t * keys;
         const float m = rowMax(row, len);
         const double sum = expShiftSum(row, len, m);
-        std::fill(row + len, row + keys, 0.0f);
+        zeroFill(row + len, keys - len);
         scratch.inv[static_cast<size_t>(t)] = sum > 0.0 ? 1.0 / sum : 0.0;
         if (lse) lse[i] = static_cast<double>(m) + std::log(sum);
     }
 
     MapRM o(h.out + r0 * h.dv, rows, h.dv);
-    o.noalias() = s * ConstMapRM(h.v, keys, h.dv);
+    productInto(o, s, ConstMapRM(h.v, keys, h.dv));
     for (int64_t t = 0; t < rows; ++t) {
         const float inv = static_cast<float>(scratch.inv[static_cast<size_t>(t)]);
         o.row(t) *= inv;
@@ -78,10 +78,18 @@ void denseAttentionHead(ConstMapRM q, ConstMapRM k, ConstMapRM v, float scale, b
 HeadTensor denseAttention(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v,
                           float scale, bool causal, std::vector<double>* rowLogSumExp,
                           int threads) {
+    HeadTensor out;
+    denseAttentionInto(q, k, v, scale, causal, out, rowLogSumExp, threads);
+    return out;
+}
+
+void denseAttentionInto(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v, float scale,
+                        bool causal, HeadTensor& out, std::vector<double>* rowLogSumExp,
+                        int threads) {
     detail::checkHeadTensors(q, k, v);
-    HeadTensor out(q.heads, q.n, v.d);
+    detail::prepareOutput(q, k, v, out);
     if (rowLogSumExp) rowLogSumExp->assign(static_cast<size_t>(q.heads * q.n), 0.0);
-    if (q.heads == 0 || q.n == 0) return out;
+    if (q.heads == 0 || q.n == 0) return;
 
     // Items are (head, tile) pairs, heaviest first (causal tiles grow with r0), so
     // the dynamic claim order balances the threads (longest-processing-time rule).
@@ -99,7 +107,6 @@ HeadTensor denseAttention(const HeadTensor& q, const HeadTensor& k, const HeadTe
                           scratch[static_cast<size_t>(w)], nullptr,
                           rowLogSumExp ? rowLogSumExp->data() + head * q.n : nullptr);
     });
-    return out;
 }
 
 }  // namespace sparsescope

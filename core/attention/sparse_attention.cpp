@@ -1,7 +1,8 @@
 // Sparse attention: only the kept entries of a CSR mask are computed,
 //   O_i = sum_{j in kept(i)} softmax_{kept(i)}(q_i . k_j * scale) v_j.
 // Rows are processed in tiles of R query rows. Let U be the union of the tile's
-// kept keys (found with a per-thread stamp array, O(kept)).
+// kept keys (merged from the rows' runs of consecutive keys, or stamped key by key
+// in a per-thread array when the runs are many and short).
 // - Tile path, when R |U| <= maxWaste * kept (windows, blocks, sinks, dense):
 //     S = (scale Q_tile) K_U^T  [R, |U|]   P = exp(S - rowmax) on kept entries, 0 elsewhere
 //     O_tile = (P V_U) / rowsum(P)
@@ -25,13 +26,19 @@ namespace detail {
 namespace {
 
 constexpr int64_t kMinGemvRun = 4;
+constexpr int64_t kMaxRunsPerRow = 8;  // more runs per row on average: stamp the union instead
+constexpr int64_t kMaxSegments = 4;    // runs per row handled in place in a tile
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 using VecMap = Eigen::Map<Eigen::VectorXf>;
 using ConstVecMap = Eigen::Map<const Eigen::VectorXf>;
 
 // Collects the tile's key union into scratch.keys (ascending) and reports whether
-// a dense tile over it is worth computing; stops early once it is not.
+// a dense tile over it is worth computing (rows * |U| <= maxWaste * kept).
+// Structured masks (windows, sinks, blocks) have few runs of consecutive keys per
+// row: their union is the merge of those runs, O(rows) work for one run per row.
+// Masks with many short runs (random, strided) are stamped key by key instead,
+// stopping as soon as the union is too large.
 bool collectUnion(const SparseMask& mask, int64_t r0, int64_t r1, double maxWaste,
                   SparseScratch& sc) {
     const int64_t kb = mask.rowBegin(r0), ke = mask.rowBegin(r1);
@@ -39,6 +46,45 @@ bool collectUnion(const SparseMask& mask, int64_t r0, int64_t r1, double maxWast
     sc.keys.clear();
     if (kept == 0 || !(maxWaste > 0.0)) return false;
     const double limit = maxWaste * static_cast<double>(kept) / static_cast<double>(rows);
+
+    const size_t maxRuns = static_cast<size_t>(kMaxRunsPerRow * rows);
+    sc.runs.clear();
+    for (int64_t i = r0; i < r1 && sc.runs.size() <= maxRuns; ++i) {
+        const int32_t* c = mask.cols.data() + mask.rowBegin(i);
+        const int64_t m = mask.rowSize(i);
+        if (m == 0) continue;
+        if (c[m - 1] - c[0] + 1 == m) {
+            sc.runs.push_back({c[0], c[m - 1] + 1});
+            continue;
+        }
+        for (int64_t t = 0; t < m && sc.runs.size() <= maxRuns;) {
+            int64_t e = t + 1;
+            while (e < m && c[e] == c[e - 1] + 1) ++e;
+            sc.runs.push_back({c[t], c[e - 1] + 1});
+            t = e;
+        }
+    }
+    if (sc.runs.size() <= maxRuns) {
+        auto byBegin = [](const KeyRun& a, const KeyRun& b) { return a.begin < b.begin; };
+        if (!std::is_sorted(sc.runs.begin(), sc.runs.end(), byBegin))
+            std::sort(sc.runs.begin(), sc.runs.end(), byBegin);
+        // Merge overlapping or touching runs in place into disjoint ascending intervals.
+        size_t out = 0;
+        for (size_t r = 1; r < sc.runs.size(); ++r) {
+            if (sc.runs[r].begin <= sc.runs[out].end)
+                sc.runs[out].end = std::max(sc.runs[out].end, sc.runs[r].end);
+            else
+                sc.runs[++out] = sc.runs[r];
+        }
+        sc.runs.resize(out + 1);
+        int64_t total = 0;
+        for (const KeyRun& r : sc.runs) total += r.end - r.begin;
+        if (static_cast<double>(total) > limit) return false;
+        for (const KeyRun& r : sc.runs)
+            for (int32_t j = r.begin; j < r.end; ++j) sc.keys.push_back(j);
+        return true;
+    }
+
     const int64_t tag = ++sc.tag;
     for (int64_t t = kb; t < ke; ++t) {
         const int32_t c = mask.cols[static_cast<size_t>(t)];
@@ -47,7 +93,6 @@ bool collectUnion(const SparseMask& mask, int64_t r0, int64_t r1, double maxWast
         sc.keys.push_back(c);
         if (static_cast<double>(sc.keys.size()) > limit) return false;
     }
-    // Rows arrive sorted and windows only append larger keys, so this is usually sorted.
     if (!std::is_sorted(sc.keys.begin(), sc.keys.end())) std::sort(sc.keys.begin(), sc.keys.end());
     return true;
 }
@@ -56,7 +101,8 @@ void tilePath(const HeadPtrs& h, const SparseMask& mask, float scale, int64_t r0
               SparseScratch& sc, float* probs, double* lse) {
     const int64_t rows = r1 - r0;
     const int64_t u = static_cast<int64_t>(sc.keys.size());
-    for (int64_t t = 0; t < u; ++t) sc.posOf[static_cast<size_t>(sc.keys[static_cast<size_t>(t)])] = static_cast<int32_t>(t);
+    for (int64_t t = 0; t < u; ++t)
+        sc.posOf[static_cast<size_t>(sc.keys[static_cast<size_t>(t)])] = static_cast<int32_t>(t);
 
     const float* kU = nullptr;
     const float* vU = nullptr;
@@ -81,49 +127,75 @@ void tilePath(const HeadPtrs& h, const SparseMask& mask, float scale, int64_t r0
     MapRM qs(sc.qs.data(), rows, h.d);
     qs.noalias() = ConstMapRM(h.q + r0 * h.d, rows, h.d) * scale;
     MapRM s(sc.s.data(), rows, u);
-    s.noalias() = qs * ConstMapRM(kU, u, h.d).transpose();
+    productInto(s, qs, ConstMapRM(kU, u, h.d).transpose());
 
+    // P starts as zeros (one fill per tile) and receives the kept entries' exponentials.
+    sc.p.resize(static_cast<size_t>(rows * u));
+    zeroFill(sc.p.data(), rows * u);
     for (int64_t t = 0; t < rows; ++t) {
         const int64_t i = r0 + t, b = mask.rowBegin(i), m = mask.rowSize(i);
-        float* row = sc.s.data() + t * u;
+        const float* srow = sc.s.data() + t * u;
+        float* prow = sc.p.data() + t * u;
         const int32_t* cols = mask.cols.data() + b;
         if (m == 0) {
-            std::fill(row, row + u, 0.0f);
             sc.inv[static_cast<size_t>(t)] = 0.0;
             if (lse) lse[i] = kNegInf;
             continue;
         }
+        // The row's runs of consecutive keys are contiguous in U too: up to
+        // kMaxSegments of them are handled as segments, more are gathered.
+        int64_t segPos[kMaxSegments] = {}, segLen[kMaxSegments] = {}, segOff[kMaxSegments] = {};
+        int64_t segments = 0;
+        for (int64_t j = 0; j < m && segments <= kMaxSegments;) {
+            int64_t e = j + 1;
+            if (cols[m - 1] - cols[j] == m - 1 - j) {
+                e = m;  // the rest of the row is one run
+            } else {
+                while (e < m && cols[e] == cols[e - 1] + 1) ++e;
+            }
+            if (segments < kMaxSegments) {
+                segPos[segments] = sc.posOf[static_cast<size_t>(cols[j])];
+                segLen[segments] = e - j;
+                segOff[segments] = j;
+            }
+            ++segments;
+            j = e;
+        }
         float mx;
-        double sum;
-        const float* p;  // the row's exponentials, in mask order
-        if (cols[m - 1] - cols[0] + 1 == m) {
-            // One contiguous run of keys: contiguous in U as well, work in place.
-            const int64_t p0 = sc.posOf[static_cast<size_t>(cols[0])];
-            mx = rowMax(row + p0, m);
-            sum = expShiftSum(row + p0, m, mx);
-            std::fill(row, row + p0, 0.0f);
-            std::fill(row + p0 + m, row + u, 0.0f);
-            p = row + p0;
+        double sum = 0.0;
+        if (segments <= kMaxSegments) {
+            mx = rowMax(srow + segPos[0], segLen[0]);
+            for (int64_t g = 1; g < segments; ++g)
+                mx = std::max(mx, rowMax(srow + segPos[g], segLen[g]));
+            for (int64_t g = 0; g < segments; ++g)
+                sum += expShiftSum(srow + segPos[g], prow + segPos[g], segLen[g], mx);
         } else {
             sc.rowBuf.resize(static_cast<size_t>(m));
             float* buf = sc.rowBuf.data();
-            for (int64_t j = 0; j < m; ++j) buf[j] = row[sc.posOf[static_cast<size_t>(cols[j])]];
+            for (int64_t j = 0; j < m; ++j) buf[j] = srow[sc.posOf[static_cast<size_t>(cols[j])]];
             mx = rowMax(buf, m);
-            sum = expShiftSum(buf, m, mx);
-            std::fill(row, row + u, 0.0f);
-            for (int64_t j = 0; j < m; ++j) row[sc.posOf[static_cast<size_t>(cols[j])]] = buf[j];
-            p = buf;
+            sum = expShiftSum(buf, buf, m, mx);
+            for (int64_t j = 0; j < m; ++j) prow[sc.posOf[static_cast<size_t>(cols[j])]] = buf[j];
         }
         const double inv = sum > 0.0 ? 1.0 / sum : 0.0;
         sc.inv[static_cast<size_t>(t)] = inv;
         if (lse) lse[i] = static_cast<double>(mx) + std::log(sum);
-        if (probs)
-            for (int64_t j = 0; j < m; ++j) probs[b + j] = static_cast<float>(p[j] * inv);
+        if (probs) {
+            if (segments <= kMaxSegments) {
+                for (int64_t g = 0; g < segments; ++g)
+                    for (int64_t j = 0; j < segLen[g]; ++j)
+                        probs[b + segOff[g] + j] = static_cast<float>(prow[segPos[g] + j] * inv);
+            } else {
+                for (int64_t j = 0; j < m; ++j)
+                    probs[b + j] = static_cast<float>(sc.rowBuf[static_cast<size_t>(j)] * inv);
+            }
+        }
     }
 
     MapRM o(h.out + r0 * h.dv, rows, h.dv);
-    o.noalias() = s * ConstMapRM(vU, u, h.dv);
-    for (int64_t t = 0; t < rows; ++t) o.row(t) *= static_cast<float>(sc.inv[static_cast<size_t>(t)]);
+    productInto(o, MapRM(sc.p.data(), rows, u), ConstMapRM(vU, u, h.dv));
+    for (int64_t t = 0; t < rows; ++t)
+        o.row(t) *= static_cast<float>(sc.inv[static_cast<size_t>(t)]);
 }
 
 void rowPath(const HeadPtrs& h, const SparseMask& mask, float scale, int64_t i, SparseScratch& sc,
@@ -161,14 +233,14 @@ void rowPath(const HeadPtrs& h, const SparseMask& mask, float scale, int64_t i, 
         }
     });
     const float mx = rowMax(buf, m);
-    const double sum = expShiftSum(buf, m, mx);
+    const double sum = expShiftSum(buf, buf, m, mx);
 
     VecMap acc(sc.acc.data(), h.dv);
     acc.setZero();
     forRuns([&](int64_t off, int64_t c0, int64_t len) {
         if (len >= kMinGemvRun) {
-            acc.noalias() += ConstMapRM(h.v + c0 * h.dv, len, h.dv).transpose() *
-                             ConstVecMap(buf + off, len);
+            acc.noalias() +=
+                ConstMapRM(h.v + c0 * h.dv, len, h.dv).transpose() * ConstVecMap(buf + off, len);
         } else {
             for (int64_t j = 0; j < len; ++j)
                 acc += buf[off + j] * ConstVecMap(h.v + (c0 + j) * h.dv, h.dv);
@@ -231,6 +303,15 @@ HeadTensor sparseAttention(const HeadTensor& q, const HeadTensor& k, const HeadT
                            const std::vector<SparseMask>& masks, float scale,
                            std::vector<double>* rowLogSumExp, int threads,
                            const SparseTiling& tiling) {
+    HeadTensor out;
+    sparseAttentionInto(q, k, v, masks, scale, out, rowLogSumExp, threads, tiling);
+    return out;
+}
+
+void sparseAttentionInto(const HeadTensor& q, const HeadTensor& k, const HeadTensor& v,
+                         const std::vector<SparseMask>& masks, float scale, HeadTensor& out,
+                         std::vector<double>* rowLogSumExp, int threads,
+                         const SparseTiling& tiling) {
     detail::checkHeadTensors(q, k, v);
     const bool shared = masks.size() == 1;
     if (!shared && static_cast<int64_t>(masks.size()) != q.heads)
@@ -239,9 +320,9 @@ HeadTensor sparseAttention(const HeadTensor& q, const HeadTensor& k, const HeadT
                         std::to_string(q.heads) + " (one per head)");
     for (size_t m = 0; m < masks.size(); ++m)
         validateMask(masks[m], q.n, ("masks[" + std::to_string(m) + "]").c_str());
-    HeadTensor out(q.heads, q.n, v.d);
+    detail::prepareOutput(q, k, v, out);
     if (rowLogSumExp) rowLogSumExp->assign(static_cast<size_t>(q.heads * q.n), 0.0);
-    if (q.heads == 0 || q.n == 0) return out;
+    if (q.heads == 0 || q.n == 0) return;
 
     // Items are (head, row tile); heaviest tiles first so the dynamic claim order
     // balances the threads (longest-processing-time rule).
@@ -268,7 +349,6 @@ HeadTensor sparseAttention(const HeadTensor& q, const HeadTensor& k, const HeadT
                            tiling.maxWaste, scratch[static_cast<size_t>(w)], nullptr,
                            rowLogSumExp ? rowLogSumExp->data() + it.head * q.n : nullptr);
     });
-    return out;
 }
 
 }  // namespace sparsescope

@@ -146,11 +146,14 @@ struct MetaspaceSplit : PreTokenizer::Step {
 SplitBehavior parseBehavior(const Json& j, const char* key, SplitBehavior fallback, const JsonCtx& ctx) {
     const std::string b = optionalString(j, key, "", ctx);
     if (b.empty()) return fallback;
-    if (b == "Removed") return SplitBehavior::Removed;
-    if (b == "Isolated") return SplitBehavior::Isolated;
-    if (b == "MergedWithPrevious") return SplitBehavior::MergedWithPrevious;
-    if (b == "MergedWithNext") return SplitBehavior::MergedWithNext;
-    if (b == "Contiguous") return SplitBehavior::Contiguous;
+    // Files say "Isolated"; the Python constructor's spelling "isolated" is accepted too.
+    std::string lower;
+    for (char c : b) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (lower == "removed") return SplitBehavior::Removed;
+    if (lower == "isolated") return SplitBehavior::Isolated;
+    if (lower == "merged_with_previous" || lower == "mergedwithprevious") return SplitBehavior::MergedWithPrevious;
+    if (lower == "merged_with_next" || lower == "mergedwithnext") return SplitBehavior::MergedWithNext;
+    if (lower == "contiguous") return SplitBehavior::Contiguous;
     ctx.child(key).fail("unknown split behavior '" + b +
                         "' (expected Removed, Isolated, MergedWithPrevious, MergedWithNext or Contiguous)");
 }

@@ -3,6 +3,7 @@
 // row's kept keys in double, and the output as the weighted sum of V rows.
 // Output error is measured per row as ||o_i - ref_i|| / sum_j p_ij ||v_j||, the
 // size of the terms being summed (||ref_i|| itself can cancel to ~0 for d = 1).
+#include "core/attention/attention_detail.h"
 #include "core/attention/attention_kernels.h"
 #include "core/common/error.h"
 
@@ -70,14 +71,14 @@ SparseMask makeMask(const QString& kind, int64_t n, bool causal, std::mt19937& r
 }
 
 struct Reference {
-    Eigen::MatrixXd out;  // [n, dv]
+    Eigen::MatrixXd out;        // [n, dv]
     std::vector<double> probs;  // aligned with mask.cols
     std::vector<double> lse;
     std::vector<double> weightNorm;  // sum_j p_ij ||v_j||
 };
 
-Reference reference(const MatrixRM& q, const MatrixRM& k, const MatrixRM& v,
-                    const SparseMask& mask, float scale) {
+Reference reference(const MatrixRM& q, const MatrixRM& k, const MatrixRM& v, const SparseMask& mask,
+                    float scale) {
     const int64_t n = q.rows();
     Reference r;
     r.out = Eigen::MatrixXd::Zero(n, v.cols());
@@ -137,8 +138,8 @@ MatrixRM runSparse(const MatrixRM& q, const MatrixRM& k, const MatrixRM& v, cons
     return out;
 }
 
-MatrixRM runDense(const MatrixRM& q, const MatrixRM& k, const MatrixRM& v, float scale,
-                  bool causal, MatrixRM* probs = nullptr, std::vector<double>* lse = nullptr) {
+MatrixRM runDense(const MatrixRM& q, const MatrixRM& k, const MatrixRM& v, float scale, bool causal,
+                  MatrixRM* probs = nullptr, std::vector<double>* lse = nullptr) {
     MatrixRM out(q.rows(), v.cols());
     denseAttentionHead(ConstMapRM(q.data(), q.rows(), q.cols()),
                        ConstMapRM(k.data(), k.rows(), k.cols()),
@@ -182,6 +183,8 @@ private slots:
     void emptyRowGivesZeroOutput();
     void multiHeadSharedAndPerHeadMasks();
     void multiHeadDenseMatchesSingleHead();
+    void softmaxRowPrimitives();
+    void intoVariantsReuseOutput();
     void mismatchedShapesThrow();
     void malformedMasksThrow();
     void emptyInputs();
@@ -192,8 +195,8 @@ void TestAttentionKernels::sparseMatchesReference_data() {
     QTest::addColumn<int>("d");
     QTest::addColumn<QString>("kind");
     QTest::addColumn<bool>("causal");
-    const QStringList kinds = {"full",   "random02",     "random10", "random40",
-                               "random85", "window", "window+sinks", "strided"};
+    const QStringList kinds = {"full",     "random02", "random10",     "random40",
+                               "random85", "window",   "window+sinks", "strided"};
     for (int n : {1, 2, 17, 64, 300})
         for (int d : {1, 8, 64})
             for (const QString& kind : kinds)
@@ -257,11 +260,14 @@ void TestAttentionKernels::sparseEqualsDenseOnFullMask() {
         std::vector<float> probs;
         std::vector<double> lse;
         const MatrixRM sparse = runSparse(q, k, v, mask, scale, &probs, &lse, tiling);
-        QVERIFY2(((sparse - dense).cwiseAbs().maxCoeff()) <= 1e-5f * (1.0f + dense.cwiseAbs().maxCoeff()), name);
+        QVERIFY2(((sparse - dense).cwiseAbs().maxCoeff()) <=
+                     1e-5f * (1.0f + dense.cwiseAbs().maxCoeff()),
+                 name);
         for (int64_t i = 0; i < n; ++i) {
             QVERIFY2(std::abs(lse[size_t(i)] - denseLse[size_t(i)]) < 1e-5, name);
             for (int64_t t = mask.rowBegin(i); t < mask.rowEnd(i); ++t)
-                QVERIFY2(std::abs(probs[size_t(t)] - denseProbs(i, mask.cols[size_t(t)])) < 1e-6, name);
+                QVERIFY2(std::abs(probs[size_t(t)] - denseProbs(i, mask.cols[size_t(t)])) < 1e-6,
+                         name);
         }
     }
 }
@@ -366,7 +372,8 @@ void TestAttentionKernels::emptyRowGivesZeroOutput() {
     const int n = 6, d = 4;
     const MatrixRM q = randomMatrix(n, d, rng), k = randomMatrix(n, d, rng),
                    v = randomMatrix(n, d, rng);
-    const SparseMask mask = maskFrom(n, true, [](int64_t i, int64_t j) { return i != 2 && j <= i; });
+    const SparseMask mask =
+        maskFrom(n, true, [](int64_t i, int64_t j) { return i != 2 && j <= i; });
     QCOMPARE(mask.rowSize(2), int64_t(0));
     const Reference ref = reference(q, k, v, mask, 0.5f);
     for (const auto& [name, tiling] : tilings()) {
@@ -395,8 +402,8 @@ void TestAttentionKernels::multiHeadSharedAndPerHeadMasks() {
     QVERIFY(lseShared == lseCopies);
     for (int head = 0; head < h; ++head) {
         std::vector<double> lse;
-        const MatrixRM single =
-            runSparse(headMatrix(q, head), headMatrix(k, head), headMatrix(v, head), shared, scale, nullptr, &lse);
+        const MatrixRM single = runSparse(headMatrix(q, head), headMatrix(k, head),
+                                          headMatrix(v, head), shared, scale, nullptr, &lse);
         QVERIFY(MatrixRM(a.head(head)) == single);
         for (int i = 0; i < n; ++i) QVERIFY(lseShared[size_t(head * n + i)] == lse[size_t(i)]);
     }
@@ -436,6 +443,64 @@ void TestAttentionKernels::multiHeadDenseMatchesSingleHead() {
     }
 }
 
+void TestAttentionKernels::softmaxRowPrimitives() {
+    // Every length 1..40 (packet bodies and padded tails for any SIMD width), values
+    // spread over [-100, 0] plus -inf and NaN, against std::exp in double.
+    for (int len = 1; len <= 40; ++len) {
+        std::vector<float> x(static_cast<size_t>(len));
+        for (int i = 0; i < len; ++i) x[size_t(i)] = -100.0f * float(i) / 39.0f + 0.37f;
+        if (len > 5) x[3] = -std::numeric_limits<float>::infinity();
+        if (len > 9) x[8] = std::numeric_limits<float>::quiet_NaN();
+        const std::vector<float> in = x;
+        QCOMPARE(detail::rowMax(x.data(), 1), in[0]);
+        const double sum = detail::expShiftSum(x.data(), len, 0.37f);
+        double want = 0.0;
+        for (int i = 0; i < len; ++i) {
+            const float t = in[size_t(i)] - 0.37f;
+            const float got = x[size_t(i)];
+            if (std::isnan(t)) {
+                QVERIFY(std::isnan(got));
+                continue;
+            }
+            if (t < -87.0f) {
+                QCOMPARE(got, 0.0f);  // includes -inf
+                continue;
+            }
+            const double e = std::exp(double(t));
+            QVERIFY2(std::abs(got - e) <= 2.5e-7 * e, qPrintable(QString("exp(%1)").arg(t)));
+            want += got;
+        }
+        if (len > 9) {
+            QVERIFY(std::isnan(sum));
+        } else {
+            QVERIFY(std::abs(sum - want) <= 1e-12 * want);
+        }
+    }
+    // A long row of equal scores: the float64 sum is exact, a float one would not be.
+    std::vector<float> ones(100000, 2.0f);
+    QCOMPARE(detail::expShiftSum(ones.data(), int64_t(ones.size()), 2.0f), 100000.0);
+}
+
+void TestAttentionKernels::intoVariantsReuseOutput() {
+    std::mt19937 rng(61u);
+    const HeadTensor q = randomHeads(2, 40, 8, rng), k = randomHeads(2, 40, 8, rng),
+                     v = randomHeads(2, 40, 5, rng);
+    const SparseMask mask = makeMask("window+sinks", 40, true, rng);
+    HeadTensor out(3, 7, 2);  // wrong shape: reshaped
+    denseAttentionInto(q, k, v, 0.3f, true, out);
+    QCOMPARE(out.heads, int64_t(2));
+    QCOMPARE(out.n, int64_t(40));
+    QCOMPARE(out.d, int64_t(5));
+    QVERIFY(out.data == denseAttention(q, k, v, 0.3f, true).data);
+    const float* buffer = out.data.data();
+    sparseAttentionInto(q, k, v, {mask}, 0.3f, out);
+    QCOMPARE(out.data.data(), buffer);  // same size: the buffer is reused
+    QVERIFY(out.data == sparseAttention(q, k, v, {mask}, 0.3f).data);
+    HeadTensor alias = q;
+    QVERIFY_THROWS_EXCEPTION(Error, denseAttentionInto(alias, k, v, 0.3f, true, alias));
+    QVERIFY_THROWS_EXCEPTION(Error, sparseAttentionInto(q, k, alias, {mask}, 0.3f, alias));
+}
+
 void TestAttentionKernels::mismatchedShapesThrow() {
     std::mt19937 rng(41u);
     const MatrixRM q = randomMatrix(10, 4, rng), k = randomMatrix(10, 4, rng),
@@ -449,9 +514,10 @@ void TestAttentionKernels::mismatchedShapesThrow() {
     QVERIFY_THROWS_EXCEPTION(Error, runSparse(q, k9, v, mask, 1.0f));
     QVERIFY_THROWS_EXCEPTION(Error, runSparse(q, k, v9, mask, 1.0f));
     MatrixRM wrongOut(10, 3);
-    QVERIFY_THROWS_EXCEPTION(Error, denseAttentionHead(ConstMapRM(q.data(), 10, 4), ConstMapRM(k.data(), 10, 4),
-                                                       ConstMapRM(v.data(), 10, 4), 1.0f, true,
-                                                       MapRM(wrongOut.data(), 10, 3)));
+    QVERIFY_THROWS_EXCEPTION(
+        Error,
+        denseAttentionHead(ConstMapRM(q.data(), 10, 4), ConstMapRM(k.data(), 10, 4),
+                           ConstMapRM(v.data(), 10, 4), 1.0f, true, MapRM(wrongOut.data(), 10, 3)));
     QVERIFY_THROWS_EXCEPTION(Error, runSparse(q, k, v, fullMask(11, true), 1.0f));
     QVERIFY_THROWS_EXCEPTION(Error, runSparse(q, k, v, fullMask(9, true), 1.0f));
 
@@ -459,7 +525,8 @@ void TestAttentionKernels::mismatchedShapesThrow() {
                      hv = randomHeads(3, 10, 4, rng);
     QVERIFY_THROWS_EXCEPTION(Error, sparseAttention(hq, hk, hv, {mask, mask}, 1.0f));
     QVERIFY_THROWS_EXCEPTION(Error, sparseAttention(hq, hk, hv, {}, 1.0f));
-    QVERIFY_THROWS_EXCEPTION(Error, sparseAttention(hq, hk, hv, {mask, mask, fullMask(8, true)}, 1.0f));
+    QVERIFY_THROWS_EXCEPTION(Error,
+                             sparseAttention(hq, hk, hv, {mask, mask, fullMask(8, true)}, 1.0f));
     QVERIFY_THROWS_EXCEPTION(Error, denseAttention(hq, randomHeads(2, 10, 4, rng), hv, 1.0f));
     QVERIFY_THROWS_EXCEPTION(Error, denseAttention(hq, hk, randomHeads(3, 11, 4, rng), 1.0f));
     HeadTensor broken = hk;

@@ -7,6 +7,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -55,7 +56,7 @@ private slots:
     }
 
     void helpOnEverySubcommand() {
-        for (const char* cmd : {"mask", "analyze"}) {
+        for (const char* cmd : {"mask", "analyze", "tokenize", "forward", "eval"}) {
             const Run r = runCli({cmd, "--help"});
             QCOMPARE(r.code, 0);
             QVERIFY(r.out.contains("usage: sparsescope-cli"));
@@ -148,6 +149,77 @@ private slots:
         QFETCH(QString, message);
         const Run r = runCli(args);
         QCOMPARE(r.code, code);
+        QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
+    }
+
+    void modelCommandsMatchHuggingFace() {
+        // The golden Llama (GQA, F32) made with transformers: ids, logits, attention.
+        const QString g = QStringLiteral(SPARSESCOPE_SOURCE_DIR "/tests/golden/models/llama");
+        Run r = runCli({"tokenize", "--model", g, "--text-file", g + "/text.txt", "--out", path("ids.npy")});
+        QCOMPARE(r.code, 0);
+        QCOMPARE(readNpy(path("ids.npy").toStdString()).toInt64(), readNpy((g + "/ids.npy").toStdString()).toInt64());
+        r = runCli({"forward", "--model", g, "--ids", g + "/ids.npy", "--logits-out", path("logits.npy"),
+                    "--attn-out", path("attn.npy")});
+        QCOMPARE(r.code, 0);
+        for (const char* name : {"logits", "attn"}) {
+            const NpyArray got = readNpy(path((std::string(name) + ".npy").c_str()).toStdString());
+            const NpyArray want = readNpy((g + "/" + name + ".npy").toStdString());
+            QCOMPARE(got.shape, want.shape);
+            const std::vector<float> a = got.toFloat32(), b = want.toFloat32();
+            float maxDiff = 0;
+            for (size_t i = 0; i < a.size(); ++i) maxDiff = std::max(maxDiff, std::abs(a[i] - b[i]));
+            QVERIFY2(maxDiff < (std::string(name) == "logits" ? 1e-4f : 1e-5f), name);
+        }
+        // The fixture's sparse run: window 8 + 2 global tokens in every layer.
+        r = runCli({"forward", "--model", g, "--ids", g + "/ids.npy", "--window", "8", "--global", "2",
+                    "--logits-out", path("sparse.npy")});
+        QCOMPARE(r.code, 0);
+        const std::vector<float> a = readNpy(path("sparse.npy").toStdString()).toFloat32();
+        const std::vector<float> b = readNpy((g + "/sparse_logits.npy").toStdString()).toFloat32();
+        QCOMPARE(a.size(), b.size());
+        for (size_t i = 0; i < a.size(); ++i) QVERIFY(std::abs(a[i] - b[i]) < 1e-4f);
+    }
+
+    void evalJson() {
+        const QString g = QStringLiteral(SPARSESCOPE_SOURCE_DIR "/tests/golden/models/llama");
+        const Run r = runCli({"eval", "--model", g, "--text-file", g + "/text.txt", "--window", "8",
+                              "--layers", "1", "--json"});
+        QCOMPARE(r.code, 0);
+        const QJsonObject j = QJsonDocument::fromJson(r.out).object();
+        for (const char* key : {"tokens", "loss_dense", "loss_sparse", "loss_delta", "ppl_ratio",
+                                "top1_agreement", "aggregate", "per_layer"})
+            QVERIFY2(j.contains(key), key);
+        QCOMPARE(j["per_layer"].toArray().size(), 1);
+        QVERIFY(std::abs(j["ppl_ratio"].toDouble() - std::exp(j["loss_delta"].toDouble())) < 1e-9);
+        QVERIFY(j["aggregate"].toObject().contains("recall_mean"));
+    }
+
+    void defaultModelWhenOmitted() {
+        const Run r = runCli({"tokenize", "--text", "The pass key is 12345."});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.split(' ').size() >= 5);
+    }
+
+    void badTextAndModelInput_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("empty text") << QStringList{"tokenize", "--text-file", "EMPTY"} << "is empty";
+        QTest::newRow("whitespace only") << QStringList{"tokenize", "--text-file", "BLANK"} << "only whitespace";
+        QTest::newRow("missing model") << QStringList{"tokenize", "--model", "/nonexistent/model", "--text", "hi"} << "/nonexistent/model";
+        QTest::newRow("bad layer") << QStringList{"eval", "--text", "a b c d", "--window", "2", "--layers", "99"} << "layer 99";
+    }
+    void badTextAndModelInput() {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        QFile(path("empty.txt")).open(QIODevice::WriteOnly);
+        QFile blank(path("blank.txt"));
+        QVERIFY(blank.open(QIODevice::WriteOnly));
+        blank.write(" \n\t  \n");
+        blank.close();
+        args.replaceInStrings("EMPTY", path("empty.txt"));
+        args.replaceInStrings("BLANK", path("blank.txt"));
+        const Run r = runCli(args);
+        QVERIFY(r.code == 1 || r.code == 2);
         QVERIFY2(QString::fromUtf8(r.err).contains(message), r.err.constData());
     }
 

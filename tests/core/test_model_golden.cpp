@@ -1,5 +1,6 @@
 // Golden tests against Hugging Face transformers: every folder in
-// tests/golden/models/ (made by tools/make_golden.py, layout in TEAM.md) is a
+// tests/golden/models/ (made by tools/make_golden.py, layout in TEAM.md) and
+// tests/golden/model_extras/ (tools/make_model_extras.py, same layout) is a
 // save_pretrained checkpoint plus the reference tensors it produced:
 //   ids.npy        == our tokenizer's ids for text.txt
 //   logits.npy     within 1e-4 absolute of our dense logits
@@ -25,7 +26,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kGoldenModels = fs::path(SPARSESCOPE_SOURCE_DIR) / "tests" / "golden" / "models";
+// models/: tools/make_golden.py; model_extras/: tools/make_model_extras.py (RoPE
+// scaling, explicit head_dim, MQA with biases, Mistral's own sliding window).
+const fs::path kGolden = fs::path(SPARSESCOPE_SOURCE_DIR) / "tests" / "golden";
 
 std::string readText(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -63,12 +66,16 @@ class TestModelGolden : public QObject {
     void addFolders() {
         QTest::addColumn<QString>("dir");
         std::vector<fs::path> dirs;
-        if (fs::is_directory(kGoldenModels))
-            for (const auto& e : fs::directory_iterator(kGoldenModels))
-                if (e.is_directory()) dirs.push_back(e.path());
+        for (const char* set : {"models", "model_extras"})
+            if (fs::is_directory(kGolden / set))
+                for (const auto& e : fs::directory_iterator(kGolden / set))
+                    if (e.is_directory()) dirs.push_back(e.path());
         if (dirs.empty()) QTest::newRow("no fixtures") << QString();  // runs once to QSKIP
         std::sort(dirs.begin(), dirs.end());
-        for (const fs::path& d : dirs) QTest::newRow(d.filename().string().c_str()) << QString::fromStdString(d.string());
+        for (const fs::path& d : dirs) {
+            const std::string tag = d.parent_path().filename().string() + "/" + d.filename().string();
+            QTest::newRow(tag.c_str()) << QString::fromStdString(d.string());
+        }
     }
 
 private slots:

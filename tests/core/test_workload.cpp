@@ -249,7 +249,9 @@ private slots:
                 QVERIFY2(stored.size() >= 10 * 1024, s.file.c_str());
                 QCOMPARE(text, stored);
             }
-            QVERIFY2(byteLevelTokenLowerBound(text) >= 1500, s.file.c_str());
+            // The real count with the bundled tokenizer is checked in test_default_model;
+            // this bound holds for any byte-level BPE of up to 4-byte tokens.
+            if (!s.generator) QVERIFY2(byteLevelTokenLowerBound(text) >= 1500, s.file.c_str());
         }
         for (const char* k : {"legal", "code", "prose", "structured", "dialogue", "passkey"})
             QVERIFY2(kinds.count(k), k);
