@@ -40,7 +40,7 @@ public:
     }
 
     QSize sizeHint(const QStyleOptionViewItem&, const QModelIndex&) const override {
-        return {HeadGalleryView::kThumbPixels + 8, HeadGalleryView::kThumbPixels + 20};
+        return {HeadGalleryView::kThumbPixels + 10, HeadGalleryView::kThumbPixels + 17};
     }
 };
 
@@ -55,8 +55,8 @@ HeadGalleryView::HeadGalleryView(HeadGalleryModel* model, QWidget* parent) : QTa
     setShowGrid(false);
     horizontalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    horizontalHeader()->setDefaultSectionSize(kThumbPixels + 8);
-    verticalHeader()->setDefaultSectionSize(kThumbPixels + 20);
+    horizontalHeader()->setDefaultSectionSize(kThumbPixels + 10);
+    verticalHeader()->setDefaultSectionSize(kThumbPixels + 17);
     setToolTip(tr("Every head's dense attention (blue: kept by the pattern, red: dropped) and its recall. "
                   "Click to show a head in the heatmap."));
     connect(this, &QAbstractItemView::clicked, this, [this](const QModelIndex& index) {

@@ -14,7 +14,7 @@ public:
     explicit HeadGalleryView(HeadGalleryModel* model, QWidget* parent = nullptr);
 
     void setCurrentHead(int layer, int head);
-    static constexpr int kThumbPixels = 42;
+    static constexpr int kThumbPixels = 36;
 
 signals:
     void headClicked(int layer, int head);

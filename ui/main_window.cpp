@@ -11,6 +11,7 @@
 #include "ui/workload_panel.h"
 
 #include <QApplication>
+#include <cmath>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -29,20 +30,26 @@ namespace sparsescope::ui {
 
 namespace {
 
-// The head whose dense attention reaches furthest: most rows whose densest key
-// lies more than 32 tokens back and is not one of the first 4 tokens (the usual
-// attention sinks). A sparse pattern has something to lose there, so it makes a
-// telling first view.
+// The head with the most sharp long-range attention: summed over the rows whose
+// densest key lies more than 32 tokens back and is not one of the first 4 tokens
+// (the usual attention sinks), the weight of that key. Diffuse heads (spread
+// thin over everything) score low, induction and retrieval heads high; a sparse
+// pattern has something to lose there, so it makes a telling first view.
 HeadSelection farReachingHead(const Workload& w) {
     HeadSelection best;
-    int64_t bestCount = -1;
+    double bestScore = -1;
     for (int l = 0; l < w.layerCount(); ++l) {
         for (int h = 0; h < w.headCount(); ++h) {
             const DenseReference& ref = w.dense[size_t(l)][size_t(h)];
-            int64_t count = 0;
-            for (int64_t i = 0; i < ref.n; ++i) count += ref.top1[size_t(i)] >= 4 && ref.top1[size_t(i)] < i - 32;
-            if (count > bestCount) {
-                bestCount = count;
+            const ConstMapRM q = w.q(l, h), k = w.k(l, h);
+            double score = 0;
+            for (int64_t i = 0; i < ref.n; ++i) {
+                const int32_t t = ref.top1[size_t(i)];
+                if (t < 4 || t >= i - 32) continue;
+                score += std::exp(double(q.row(i).dot(k.row(t))) * ref.scale - ref.lse[size_t(i)]);
+            }
+            if (score > bestScore) {
+                bestScore = score;
                 best = {l, h};
             }
         }
@@ -117,7 +124,7 @@ void MainWindow::buildDocks() {
     galleryDock->setWidget(gallery_);
     addDockWidget(Qt::RightDockWidgetArea, galleryDock);
     splitDockWidget(rightDock, galleryDock, Qt::Vertical);
-    resizeDocks({rightDock, galleryDock}, {560, 400}, Qt::Vertical);
+    resizeDocks({rightDock, galleryDock}, {580, 380}, Qt::Vertical);
     resizeDocks({leftDock, rightDock}, {330, 540}, Qt::Horizontal);
 }
 
