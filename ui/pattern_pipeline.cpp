@@ -1,0 +1,140 @@
+#include "ui/pattern_pipeline.h"
+
+#include "core/common/error.h"
+#include "core/pattern/mask_builder.h"
+#include "ui/workload_builder.h"
+
+#include <optional>
+#include <string>
+
+namespace sparsescope::ui {
+
+bool samePattern(const PatternSpec& a, const PatternSpec& b) {
+    return a.dense == b.dense && a.causal == b.causal && a.window == b.window && a.global == b.global &&
+           a.stride == b.stride && a.random == b.random && a.seed == b.seed && a.topk == b.topk &&
+           a.blockTopk == b.blockTopk && a.blockSize == b.blockSize;
+}
+
+MaskSource::MaskSource(WorkloadPtr workload, const PatternSpec& pattern)
+    : workload_(std::move(workload)), pattern_(pattern) {
+    validate(pattern_);
+}
+
+std::shared_ptr<const SparseMask> MaskSource::mask(int layer, int head) {
+    const Workload& w = *workload_;
+    if (!pattern_.needsScores()) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!shared_) shared_ = std::make_shared<SparseMask>(buildMask(pattern_, w.n()));
+        return shared_;
+    }
+    // Same scores as analyzeHead: post-RoPE q and k of this head, the layer's scale.
+    const ConstMapRM q = w.q(layer, head), k = w.k(layer, head);
+    ScoreInputs scores{q.data(), k.data(), q.cols(), w.scales[size_t(layer)]};
+    return std::make_shared<SparseMask>(buildMask(pattern_, w.n(), &scores));
+}
+
+HeatmapGrid MaskSource::keptShare(const SparseMask& mask) {
+    if (pattern_.needsScores()) return keptShareThumbnail(mask, kThumbnailCells);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!sharedShare_) sharedShare_ = keptShareThumbnail(mask, kThumbnailCells);
+    return *sharedShare_;
+}
+
+HeadMetrics headMetrics(const Workload& w, const PatternSpec& pattern, int layer, int head, const SparseMask& mask) {
+    MetricsOptions options;
+    options.blockSize = pattern.blockSize;
+    options.oracleSelection = pattern.needsScores();
+    std::optional<ConstMapRM> v;
+    if (w.hasV) v.emplace(w.v(layer, head));
+    return computeHeadMetrics(w.q(layer, head), w.k(layer, head), v ? &*v : nullptr, mask,
+                              w.dense[size_t(layer)][size_t(head)], options);
+}
+
+HeadStage computeHeadStage(const WorkloadPtr& w, MaskSource& masks, HeadSelection sel,
+                           std::shared_ptr<const MatrixRM> probs) {
+    HeadStage s;
+    s.workload = w;
+    s.pattern = masks.pattern();
+    s.selection = sel;
+    s.mask = masks.mask(sel.layer, sel.head);
+    s.metrics = headMetrics(*w, s.pattern, sel.layer, sel.head, *s.mask);
+    s.probs = probs ? std::move(probs) : denseProbabilities(*w, sel.layer, sel.head);
+    return s;
+}
+
+namespace {
+
+// Metrics and the gallery's kept-share thumbnail of one head, from one mask.
+void evalHead(const Workload& w, MaskSource& masks, int l, int h, HeadMetrics& metrics, HeatmapGrid& share,
+              const SparseMask* known = nullptr, const HeadMetrics* knownMetrics = nullptr) {
+    std::shared_ptr<const SparseMask> own;
+    if (!known) {
+        own = masks.mask(l, h);
+        known = own.get();
+    }
+    metrics = knownMetrics ? *knownMetrics : headMetrics(w, masks.pattern(), l, h, *known);
+    share = masks.keptShare(*known);
+}
+
+}  // namespace
+
+LayerStage computeLayerStage(const Workload& w, MaskSource& masks, const HeadStage& selected,
+                             const StaleCheck& stale) {
+    LayerStage s;
+    s.layer = selected.selection.layer;
+    const int H = w.headCount();
+    s.perHead.resize(size_t(H));
+    s.keptShare.resize(size_t(H));
+    for (int h = 0; h < H; ++h) {
+        if (stale && stale()) throw StageSuperseded();
+        const bool sel = h == selected.selection.head;
+        evalHead(w, masks, s.layer, h, s.perHead[size_t(h)], s.keptShare[size_t(h)],
+                 sel ? selected.mask.get() : nullptr, sel ? &selected.metrics : nullptr);
+    }
+    s.aggregate = aggregateMetrics(s.perHead);
+    return s;
+}
+
+ModelAttentionStage computeModelAttentionStage(const Workload& w, MaskSource& masks, const LayerSet& layers,
+                                               const LayerStage& done, const StaleCheck& stale) {
+    ModelAttentionStage s;
+    s.pattern = masks.pattern();
+    s.layers = resolveLayers(layers, w.layerCount());
+    const int L = w.layerCount(), H = w.headCount();
+    s.perHead.assign(size_t(L), std::vector<HeadMetrics>(size_t(H)));
+    s.perLayer.assign(size_t(L), {});
+    s.keptShare.assign(size_t(L), std::vector<HeatmapGrid>(size_t(H)));
+    for (int l = 0; l < L; ++l) {
+        if (l == done.layer) {
+            s.perHead[size_t(l)] = done.perHead;
+            s.keptShare[size_t(l)] = done.keptShare;
+        } else {
+            for (int h = 0; h < H; ++h) {
+                if (stale && stale()) throw StageSuperseded();
+                evalHead(w, masks, l, h, s.perHead[size_t(l)][size_t(h)], s.keptShare[size_t(l)][size_t(h)]);
+            }
+        }
+        s.perLayer[size_t(l)] = aggregateMetrics(s.perHead[size_t(l)]);
+    }
+    std::vector<HeadMetrics> pooled;
+    for (int l : s.layers) pooled.insert(pooled.end(), s.perHead[size_t(l)].begin(), s.perHead[size_t(l)].end());
+    s.aggregate = aggregateMetrics(pooled);
+    return s;
+}
+
+std::vector<int> resolveLayers(const LayerSet& layers, int layerCount) {
+    std::vector<int> out;
+    if (layers.empty()) {
+        for (int l = 0; l < layerCount; ++l) out.push_back(l);
+        return out;
+    }
+    for (int l : layers) {
+        if (l < 0 || l >= layerCount)
+            throw Error("<input>", "layers", "layer " + std::to_string(l) + " does not exist (the workload has " +
+                                                 std::to_string(layerCount) + ")");
+        out.push_back(l);
+    }
+    return out;
+}
+
+}  // namespace sparsescope::ui
