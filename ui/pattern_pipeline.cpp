@@ -1,6 +1,8 @@
 #include "ui/pattern_pipeline.h"
 
 #include "core/common/error.h"
+#include "core/metrics/model_analysis.h"
+#include "core/model/model.h"
 #include "core/pattern/mask_builder.h"
 #include "ui/workload_builder.h"
 
@@ -9,11 +11,7 @@
 
 namespace sparsescope::ui {
 
-bool samePattern(const PatternSpec& a, const PatternSpec& b) {
-    return a.dense == b.dense && a.causal == b.causal && a.window == b.window && a.global == b.global &&
-           a.stride == b.stride && a.random == b.random && a.seed == b.seed && a.topk == b.topk &&
-           a.blockTopk == b.blockTopk && a.blockSize == b.blockSize;
-}
+bool samePattern(const PatternSpec& a, const PatternSpec& b) { return sameRules(a, b); }
 
 MaskSource::MaskSource(WorkloadPtr workload, const PatternSpec& pattern)
     : workload_(std::move(workload)), pattern_(pattern) {
@@ -27,9 +25,13 @@ std::shared_ptr<const SparseMask> MaskSource::mask(int layer, int head) {
         if (!shared_) shared_ = std::make_shared<SparseMask>(buildMask(pattern_, w.n()));
         return shared_;
     }
-    // Same scores as analyzeHead: post-RoPE q and k of this head, the layer's scale.
+    // Same scores as analyzeHead: post-RoPE q and k of this head (and of its GQA
+    // group, for group selectors), the layer's scale.
     const ConstMapRM q = w.q(layer, head), k = w.k(layer, head);
     ScoreInputs scores{q.data(), k.data(), q.cols(), w.scales[size_t(layer)]};
+    const std::vector<const float*> group = groupQueries(w.layers[size_t(layer)], head);
+    scores.groupQ = group.data();
+    scores.groupSize = int64_t(group.size());
     return std::make_shared<SparseMask>(buildMask(pattern_, w.n(), &scores));
 }
 
@@ -41,11 +43,12 @@ HeatmapGrid MaskSource::keptShare(const SparseMask& mask) {
 }
 
 HeadMetrics headMetrics(const Workload& w, const PatternSpec& pattern, int layer, int head, const SparseMask& mask) {
-    MetricsOptions options;
-    options.blockSize = pattern.blockSize;
-    options.oracleSelection = pattern.needsScores();
     std::optional<ConstMapRM> v;
     if (w.hasV) v.emplace(w.v(layer, head));
+    const ConstMapRM q = w.q(layer, head);
+    const int64_t groupSize = int64_t(groupQueries(w.layers[size_t(layer)], head).size());
+    const MetricsOptions options =
+        metricsOptionsFor(pattern, q.rows(), q.cols(), v ? v->cols() : q.cols(), groupSize);
     return computeHeadMetrics(w.q(layer, head), w.k(layer, head), v ? &*v : nullptr, mask,
                               w.dense[size_t(layer)][size_t(head)], options);
 }

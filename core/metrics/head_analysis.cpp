@@ -14,6 +14,17 @@ float defaultScale(int64_t d) {
     return 1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(1, d)));
 }
 
+MetricsOptions metricsOptionsFor(const PatternSpec& spec, int64_t n, int64_t d, int64_t dv,
+                                 int64_t groupSize) {
+    MetricsOptions options;
+    options.blockSize = spec.blockSize;
+    options.oracleSelection = spec.usesOracle();
+    // The selector's work as core/cost counts it (oracle: the dense q.k pass).
+    if (spec.causal) options.selectorFlops = selectorFlopsForRows(spec, n, HeadDims{d, dv, groupSize});
+    if (!spec.dense) options.indexerTopk = spec.indexerTopk;
+    return options;
+}
+
 HeadMetrics analyzeHead(ConstMapRM q, ConstMapRM k, const ConstMapRM* v, const PatternSpec& spec,
                         float scale, const SparseMask* sharedMask, const std::vector<const float*>* groupQ) {
     SparseMask own;
@@ -26,16 +37,9 @@ HeadMetrics analyzeHead(ConstMapRM q, ConstMapRM k, const ConstMapRM* v, const P
         own = buildMask(spec, q.rows(), &scores);
     }
     const SparseMask& mask = sharedMask ? *sharedMask : own;
-    MetricsOptions options;
-    options.blockSize = spec.blockSize;
-    options.oracleSelection = spec.usesOracle();
-    if (spec.causal) {
-        // The selector's work as core/cost counts it (oracle: the dense q.k pass).
-        const HeadDims dims{q.cols(), v ? v->cols() : q.cols(),
-                            groupQ && !groupQ->empty() ? static_cast<int64_t>(groupQ->size()) : 1};
-        options.selectorFlops = selectorFlopsForRows(spec, q.rows(), dims);
-    }
-    if (!spec.dense) options.indexerTopk = spec.indexerTopk;
+    const MetricsOptions options =
+        metricsOptionsFor(spec, q.rows(), q.cols(), v ? v->cols() : q.cols(),
+                          groupQ && !groupQ->empty() ? static_cast<int64_t>(groupQ->size()) : 1);
     const DenseReference ref = computeDenseReference(q, k, v, scale, spec.causal);
     return computeHeadMetrics(q, k, v, mask, ref, options);
 }

@@ -23,6 +23,12 @@ struct AnalysisResult {
 // 1/sqrt(d), the scale every attention here uses unless told otherwise.
 float defaultScale(int64_t d);
 
+// What a pattern implies for one head's metrics: the oracle flag, the selector's
+// FLOPs as core/cost counts them, the DSA indexer's top-k. n rows, head dims d and dv,
+// groupSize query heads sharing the head's K/V (1 without GQA).
+MetricsOptions metricsOptionsFor(const PatternSpec& spec, int64_t n, int64_t d, int64_t dv,
+                                 int64_t groupSize = 1);
+
 // One head: builds the mask (or uses `sharedMask` for score-free patterns) and
 // measures it against the dense head. v may be null. groupQ: the queries [n, d] of
 // every head sharing this head's K (GQA group, this head included) for the group

@@ -9,6 +9,14 @@
 
 namespace sparsescope {
 
+std::vector<const float*> groupQueries(const LayerCapture& cap, int64_t head) {
+    std::vector<const float*> group;
+    for (int64_t g = 0; g < cap.q.heads; ++g)
+        if (cap.kvHeadOf[static_cast<size_t>(g)] == cap.kvHeadOf[static_cast<size_t>(head)])
+            group.push_back(cap.q.head(g).data());
+    return group;
+}
+
 ModelAnalysis analyzeCaptures(const std::vector<LayerCapture>& captures, const PatternSpec& spec,
                               const std::vector<int>& layers, float scale) {
     validate(spec);
@@ -34,11 +42,7 @@ ModelAnalysis analyzeCaptures(const std::vector<LayerCapture>& captures, const P
         if (!spec.needsScores() && !shared) shared = buildMask(spec, cap.q.n);
         for (int64_t h = 0; h < cap.q.heads; ++h) {
             const ConstMapRM v = cap.value(h);
-            // The query heads that share this head's K/V (its GQA group).
-            std::vector<const float*> group;
-            for (int64_t g = 0; g < cap.q.heads; ++g)
-                if (cap.kvHeadOf[static_cast<size_t>(g)] == cap.kvHeadOf[static_cast<size_t>(h)])
-                    group.push_back(cap.q.head(g).data());
+            const std::vector<const float*> group = groupQueries(cap, h);
             layer.perHead.push_back(analyzeHead(cap.q.head(h), cap.key(h), &v, spec, layer.scale,
                                                 shared ? &*shared : nullptr, &group));
         }

@@ -18,6 +18,10 @@ struct ModelAnalysis {
     std::vector<AnalysisResult> perLayer;    // one per analysed layer
 };
 
+// The queries of every head that shares head h's K/V (its GQA group, h included),
+// for the group selectors (NSA, DSA). Pointers into the capture.
+std::vector<const float*> groupQueries(const LayerCapture& capture, int64_t head);
+
 // layers empty = every captured layer. scale <= 0: 1/sqrt(head dim).
 ModelAnalysis analyzeCaptures(const std::vector<LayerCapture>& captures, const PatternSpec& spec,
                               const std::vector<int>& layers = {}, float scale = 0.0f);

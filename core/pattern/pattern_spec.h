@@ -95,7 +95,16 @@ struct PatternSpec {
     // True when a rule selects per GQA group (all query heads sharing a K/V head
     // choose the same keys): NSA's selection and DSA's indexer.
     bool usesGroup() const { return !dense && (nsa || indexerTopk > 0); }
+
+    // Every field, the preset name included.
+    bool operator==(const PatternSpec&) const = default;
 };
+
+// Same rules and parameters, whatever the preset is called ("custom" or a name).
+inline bool sameRules(PatternSpec a, const PatternSpec& b) {
+    a.preset = b.preset;
+    return a == b;
+}
 
 // Throws sparsescope::Error naming the field when a value is invalid
 // (negative counts, stride 1, block size 0, NSA block sizes that d does not divide, ...).
