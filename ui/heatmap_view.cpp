@@ -194,6 +194,11 @@ void HeatmapView::onRangeChanged() {
     scheduleRedraw();
 }
 
+void HeatmapView::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    if (stage_) scheduleRedraw();  // more or fewer pixels: another cell count
+}
+
 void HeatmapView::scheduleRedraw() {
     if (redrawPending_) return;
     redrawPending_ = true;

@@ -52,6 +52,9 @@ signals:
     void modeChanged(int mode);
     void redrawn();  // after each replot of new data (the latency benchmark listens)
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     void redraw();
     void scheduleRedraw();
