@@ -14,6 +14,7 @@
 class QCustomPlot;
 class QCPColorMap;
 class QCPColorScale;
+class QCPMarginGroup;
 class QComboBox;
 class QCheckBox;
 class QLabel;
@@ -66,6 +67,7 @@ private:
     QCustomPlot* plot_ = nullptr;
     QCPColorMap* map_ = nullptr;
     QCPColorScale* scale_ = nullptr;
+    QCPMarginGroup* margins_ = nullptr;
     QComboBox* modeBox_ = nullptr;
     QCheckBox* logBox_ = nullptr;
     QLabel* legend_ = nullptr;
