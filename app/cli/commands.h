@@ -9,5 +9,6 @@ int runAnalyze(int argc, char** argv);
 int runTokenize(int argc, char** argv);
 int runForward(int argc, char** argv);
 int runEval(int argc, char** argv);
+int runCost(int argc, char** argv);
 
 }  // namespace sparsescope::cli

@@ -29,6 +29,8 @@ const Command kCommands[] = {
      sparsescope::cli::runForward},
     {"eval", "model-level accuracy of a pattern: loss dense vs sparse, top-1 agreement",
      sparsescope::cli::runEval},
+    {"cost", "closed-form cost of a pattern per context: KV reads, FLOPs, roofline estimates",
+     sparsescope::cli::runCost},
 };
 
 void printUsage(std::FILE* out) {

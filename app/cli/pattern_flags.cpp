@@ -6,9 +6,37 @@
 namespace sparsescope::cli {
 
 namespace {
-const char* kPatternOptions[] = {"--preset", "--pattern-file", "--window", "--global", "--stride",
-                                 "--random", "--seed", "--topk", "--block-topk", "--block",
-                                 "--bidirectional"};
+const char* kPatternOptions[] = {
+    "--preset", "--pattern-file", "--window", "--global", "--stride", "--random", "--seed", "--topk",
+    "--block-topk", "--block", "--bidirectional", "--fixed-block", "--fixed-summary", "--block-window",
+    "--random-blocks", "--nsa", "--nsa-compress-block", "--nsa-compress-stride", "--nsa-select-block",
+    "--nsa-select-count", "--nsa-initial-blocks", "--nsa-local-blocks", "--nsa-window",
+    "--indexer-topk", "--indexer-dim", "--quest-budget", "--quest-page", "--vertical", "--slash",
+    "--last-queries", "--heavy-hitters", "--top-p"};
+
+void addMethodOptions(ArgParser& a) {
+    a.option("--fixed-block", "L", "Sparse Transformer fixed: own block of L keys + summary columns (0 = off)");
+    a.option("--fixed-summary", "C", "fixed pattern: the last C keys of every block (default 8)");
+    a.option("--block-window", "WB", "BigBird: the WB most recent key blocks of size --block (0 = off)");
+    a.option("--random-blocks", "R", "BigBird: R random key blocks per query block (0 = off)");
+    a.flag("--nsa", "NSA: compressed + selected + window branches (paper defaults below)");
+    a.option("--nsa-compress-block", "L", "NSA compression block l (default 32)");
+    a.option("--nsa-compress-stride", "D", "NSA compression stride d (default 16)");
+    a.option("--nsa-select-block", "L", "NSA selection block l' (default 64)");
+    a.option("--nsa-select-count", "N", "NSA selected blocks n, forced ones included (default 16)");
+    a.option("--nsa-initial-blocks", "N", "NSA blocks always selected at the start (default 1)");
+    a.option("--nsa-local-blocks", "N", "NSA most recent blocks always selected (default 2)");
+    a.option("--nsa-window", "W", "NSA sliding-window branch w (default 512; 0 = off)");
+    a.option("--indexer-topk", "K", "DSA: K keys by the lightning indexer built from the model's heads (0 = off)");
+    a.option("--indexer-dim", "D", "DSA indexer dimension d_I (default 64; >= head dim: no projection)");
+    a.option("--quest-budget", "B", "Quest: token budget of query-aware pages (0 = off)");
+    a.option("--quest-page", "P", "Quest page size (default 16)");
+    a.option("--vertical", "V", "MInference: V vertical lines (key columns) (0 = off)");
+    a.option("--slash", "S", "MInference: S slash lines (diagonals) (0 = off)");
+    a.option("--last-queries", "Q", "MInference: queries that estimate the lines (default 64)");
+    a.option("--heavy-hitters", "H", "H2O: H heavy hitters besides the recent --window (0 = off)");
+    a.option("--top-p", "P", "top-p coverage: keep the fewest keys reaching mass P (0 = off)");
+}
 }
 
 void addPatternOptions(ArgParser& a) {
@@ -25,6 +53,7 @@ void addPatternOptions(ArgParser& a) {
     a.option("--block-topk", "K", "keep the K best key blocks (oracle; needs Q and K)");
     a.option("--block", "B", "block size for block top-k and block density (default 64)");
     a.flag("--bidirectional", "encoder semantics: no causal limit");
+    addMethodOptions(a);
 }
 
 bool hasPatternArgs(const ArgParser& a) {
@@ -51,6 +80,37 @@ PatternSpec patternFromArgs(const ArgParser& a) {
     set("--topk", s.topk);
     set("--block-topk", s.blockTopk);
     set("--block", s.blockSize);
+    set("--fixed-block", s.fixedBlock);
+    set("--fixed-summary", s.fixedSummary);
+    set("--block-window", s.blockWindow);
+    set("--random-blocks", s.randomBlocks);
+    set("--indexer-topk", s.indexerTopk);
+    set("--indexer-dim", s.indexerDim);
+    set("--quest-budget", s.questBudget);
+    set("--quest-page", s.questPage);
+    set("--vertical", s.verticalLines);
+    set("--slash", s.slashLines);
+    set("--last-queries", s.lastQueries);
+    set("--heavy-hitters", s.heavyHitters);
+    // Any NSA parameter switches NSA on.
+    const bool nsaBefore = custom;
+    custom = false;
+    set("--nsa-compress-block", s.nsaCompressBlock);
+    set("--nsa-compress-stride", s.nsaCompressStride);
+    set("--nsa-select-block", s.nsaSelectBlock);
+    set("--nsa-select-count", s.nsaSelectCount);
+    set("--nsa-initial-blocks", s.nsaInitialBlocks);
+    set("--nsa-local-blocks", s.nsaLocalBlocks);
+    set("--nsa-window", s.nsaWindow);
+    if (custom || a.has("--nsa")) {
+        if (!s.nsa) custom = true;
+        s.nsa = true;
+    }
+    custom = custom || nsaBefore;
+    if (auto p = a.getDouble("--top-p")) {
+        s.topP = *p;
+        custom = true;
+    }
     if (auto seed = a.getInt("--seed")) {
         if (*seed < 0) throw UsageError("--seed must be >= 0");
         s.seed = static_cast<uint64_t>(*seed);

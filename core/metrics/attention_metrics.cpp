@@ -139,10 +139,71 @@ HeadMetrics computeHeadMetrics(ConstMapRM q, ConstMapRM k, const ConstMapRM* v,
     const double perPair = 2.0 * d + 2.0 * dv + kSoftmaxFlopsPerPair;
     m.flopsDense = perPair * double(m.possiblePairs);
     m.oracleSelection = options.oracleSelection;
-    m.flopsSelector = options.oracleSelection ? 2.0 * d * double(m.possiblePairs) : 0.0;
-    m.flopsSparse = perPair * double(m.keptPairs) + m.flopsSelector;
+    int64_t corePairs = m.keptPairs;
+    if (options.selectorFlops >= 0) {
+        // NSA's compressed tokens are selector work (core/cost): only pairs some other
+        // rule keeps are core attention.
+        m.flopsSelector = options.selectorFlops;
+        for (uint16_t bits : mask.rules) corePairs -= bits == kRuleNsaCompressed;
+    } else {
+        m.flopsSelector = options.oracleSelection ? 2.0 * d * double(m.possiblePairs) : 0.0;
+    }
+    m.flopsSparse = perPair * double(corePairs) + m.flopsSelector;
     m.kvReadsLast = n > 0 ? double(mask.rowSize(n - 1)) : 0.0;
+
+    m.rowDensity.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+        m.rowDensity[static_cast<size_t>(i)] = double(mask.rowSize(i)) / double(mask.causal ? i + 1 : n);
+    summarizeRowDensity(m);
+    if (options.indexerTopk > 0) {
+        m.hasIndexerOverlap = true;
+        m.indexerOverlap = selectorOverlap(q, k, mask, kRuleIndexer, options.indexerTopk, &m.rowIndexerOverlap);
+    }
     return m;
+}
+
+void summarizeRowDensity(HeadMetrics& m) {
+    if (m.rowDensity.empty()) return;
+    m.rowDensityMin = *std::min_element(m.rowDensity.begin(), m.rowDensity.end());
+    m.rowDensityMax = *std::max_element(m.rowDensity.begin(), m.rowDensity.end());
+    m.rowDensityP10 = percentile(m.rowDensity, 10.0);
+    m.rowDensityMedian = percentile(m.rowDensity, 50.0);
+    m.rowDensityP90 = percentile(m.rowDensity, 90.0);
+}
+
+double selectorOverlap(ConstMapRM q, ConstMapRM k, const SparseMask& mask, uint16_t bit, int64_t topk,
+                       std::vector<double>* rows) {
+    const int64_t n = q.rows();
+    std::vector<double> overlap(static_cast<size_t>(n), 0.0);
+    const int64_t blocks = (n + kRowBlock - 1) / kRowBlock;
+    parallelFor(0, blocks, [&](int64_t b) {
+        const int64_t r0 = b * kRowBlock, r1 = std::min(n, r0 + kRowBlock);
+        const int64_t keys = mask.causal ? r1 : n;
+        const MatrixRM s = q.middleRows(r0, r1 - r0) * k.topRows(keys).transpose();
+        std::vector<int32_t> order;
+        std::vector<uint8_t> chosen(static_cast<size_t>(keys), 0);
+        for (int64_t i = r0; i < r1; ++i) {
+            const float* row = s.row(i - r0).data();
+            const int64_t limit = mask.causal ? i + 1 : n;
+            const int64_t kk = std::min(topk, limit);
+            order.resize(static_cast<size_t>(limit));
+            for (int64_t j = 0; j < limit; ++j) order[static_cast<size_t>(j)] = static_cast<int32_t>(j);
+            // The oracle's ranking: score descending, ties to the larger j (design.md).
+            std::nth_element(order.begin(), order.begin() + (kk - 1), order.end(), [row](int32_t a, int32_t c) {
+                return row[a] > row[c] || (row[a] == row[c] && a > c);
+            });
+            for (int64_t t = 0; t < kk; ++t) chosen[static_cast<size_t>(order[static_cast<size_t>(t)])] = 1;
+            int64_t hit = 0;
+            for (int64_t e = mask.rowBegin(i); e < mask.rowEnd(i); ++e)
+                if ((mask.rules[static_cast<size_t>(e)] & bit) && chosen[static_cast<size_t>(mask.cols[static_cast<size_t>(e)])]) ++hit;
+            for (int64_t t = 0; t < kk; ++t) chosen[static_cast<size_t>(order[static_cast<size_t>(t)])] = 0;
+            overlap[static_cast<size_t>(i)] = kk > 0 ? double(hit) / double(kk) : 1.0;
+        }
+    });
+    double sum = 0;
+    for (double x : overlap) sum += x;
+    if (rows) *rows = overlap;
+    return n > 0 ? sum / double(n) : 0.0;
 }
 
 double percentile(std::vector<double> values, double q) {
@@ -162,8 +223,8 @@ HeadMetrics aggregateMetrics(const std::vector<HeadMetrics>& heads) {
     a.blockSize = heads.front().blockSize;
     a.hasOutputError = true;
     a.recallMin = std::numeric_limits<double>::infinity();
-    double sumR = 0, sumKl = 0, sumTop = 0, sumE = 0, kv = 0;
-    int64_t rows = 0;
+    double sumR = 0, sumKl = 0, sumTop = 0, sumE = 0, kv = 0, overlapSum = 0;
+    int64_t rows = 0, overlapRows = 0;
     for (const auto& h : heads) {
         a.keptPairs += h.keptPairs;
         a.possiblePairs += h.possiblePairs;
@@ -183,7 +244,15 @@ HeadMetrics aggregateMetrics(const std::vector<HeadMetrics>& heads) {
         rows += h.n;
         kv += h.kvReadsLast;
         a.rowRecall.insert(a.rowRecall.end(), h.rowRecall.begin(), h.rowRecall.end());
+        a.rowDensity.insert(a.rowDensity.end(), h.rowDensity.begin(), h.rowDensity.end());
+        if (h.hasIndexerOverlap) {
+            a.hasIndexerOverlap = true;
+            overlapSum += h.indexerOverlap * h.n;
+            overlapRows += h.n;
+        }
     }
+    if (overlapRows > 0) a.indexerOverlap = overlapSum / double(overlapRows);
+    summarizeRowDensity(a);
     if (rows > 0) {
         a.recallMean = sumR / rows;
         a.klMean = sumKl / rows;

@@ -1,6 +1,7 @@
 #include "core/metrics/head_analysis.h"
 
 #include "core/common/error.h"
+#include "core/cost/method_cost.h"
 #include "core/pattern/mask_builder.h"
 
 #include <cmath>
@@ -14,16 +15,27 @@ float defaultScale(int64_t d) {
 }
 
 HeadMetrics analyzeHead(ConstMapRM q, ConstMapRM k, const ConstMapRM* v, const PatternSpec& spec,
-                        float scale, const SparseMask* sharedMask) {
+                        float scale, const SparseMask* sharedMask, const std::vector<const float*>* groupQ) {
     SparseMask own;
     if (!sharedMask) {
         ScoreInputs scores{q.data(), k.data(), q.cols(), scale};
+        if (groupQ && !groupQ->empty()) {
+            scores.groupQ = groupQ->data();
+            scores.groupSize = static_cast<int64_t>(groupQ->size());
+        }
         own = buildMask(spec, q.rows(), &scores);
     }
     const SparseMask& mask = sharedMask ? *sharedMask : own;
     MetricsOptions options;
     options.blockSize = spec.blockSize;
-    options.oracleSelection = spec.needsScores();
+    options.oracleSelection = spec.usesOracle();
+    if (spec.causal) {
+        // The selector's work as core/cost counts it (oracle: the dense q.k pass).
+        const HeadDims dims{q.cols(), v ? v->cols() : q.cols(),
+                            groupQ && !groupQ->empty() ? static_cast<int64_t>(groupQ->size()) : 1};
+        options.selectorFlops = selectorFlopsForRows(spec, q.rows(), dims);
+    }
+    if (!spec.dense) options.indexerTopk = spec.indexerTopk;
     const DenseReference ref = computeDenseReference(q, k, v, scale, spec.causal);
     return computeHeadMetrics(q, k, v, mask, ref, options);
 }

@@ -24,9 +24,12 @@ struct AnalysisResult {
 float defaultScale(int64_t d);
 
 // One head: builds the mask (or uses `sharedMask` for score-free patterns) and
-// measures it against the dense head. v may be null.
+// measures it against the dense head. v may be null. groupQ: the queries [n, d] of
+// every head sharing this head's K (GQA group, this head included) for the group
+// selectors (NSA, DSA); null = this head alone.
 HeadMetrics analyzeHead(ConstMapRM q, ConstMapRM k, const ConstMapRM* v, const PatternSpec& spec,
-                        float scale, const SparseMask* sharedMask = nullptr);
+                        float scale, const SparseMask* sharedMask = nullptr,
+                        const std::vector<const float*>* groupQ = nullptr);
 
 // scale <= 0 means the default 1/sqrt(d). v may be null.
 AnalysisResult analyzeHeads(const HeadTensor& q, const HeadTensor& k, const HeadTensor* v,

@@ -22,8 +22,15 @@ nlohmann::json metricsToJson(const HeadMetrics& m) {
     j["flops_dense"] = m.flopsDense;
     j["flops_sparse"] = m.flopsSparse;
     j["flops_selector"] = m.flopsSelector;
+    j["flops_core"] = m.flopsSparse - m.flopsSelector;  // readout: core + selector = sparse
     j["oracle_selection"] = m.oracleSelection;
     j["kv_reads_last"] = m.kvReadsLast;
+    j["row_density_min"] = m.rowDensityMin;
+    j["row_density_p10"] = m.rowDensityP10;
+    j["row_density_median"] = m.rowDensityMedian;
+    j["row_density_p90"] = m.rowDensityP90;
+    j["row_density_max"] = m.rowDensityMax;
+    if (m.hasIndexerOverlap) j["indexer_overlap"] = m.indexerOverlap;
     return j;
 }
 

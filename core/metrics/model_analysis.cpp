@@ -34,8 +34,13 @@ ModelAnalysis analyzeCaptures(const std::vector<LayerCapture>& captures, const P
         if (!spec.needsScores() && !shared) shared = buildMask(spec, cap.q.n);
         for (int64_t h = 0; h < cap.q.heads; ++h) {
             const ConstMapRM v = cap.value(h);
+            // The query heads that share this head's K/V (its GQA group).
+            std::vector<const float*> group;
+            for (int64_t g = 0; g < cap.q.heads; ++g)
+                if (cap.kvHeadOf[static_cast<size_t>(g)] == cap.kvHeadOf[static_cast<size_t>(h)])
+                    group.push_back(cap.q.head(g).data());
             layer.perHead.push_back(analyzeHead(cap.q.head(h), cap.key(h), &v, spec, layer.scale,
-                                                shared ? &*shared : nullptr));
+                                                shared ? &*shared : nullptr, &group));
         }
         layer.aggregate = aggregateMetrics(layer.perHead);
         all.insert(all.end(), layer.perHead.begin(), layer.perHead.end());

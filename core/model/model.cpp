@@ -7,6 +7,7 @@
 #include "core/common/error.h"
 #include "core/common/parallel.h"
 #include "core/pattern/mask_builder.h"
+#include "core/pattern/nsa_attention.h"
 #include "core/tokenizer/tokenizer.h"
 
 #include <algorithm>
@@ -168,11 +169,21 @@ void Model::attend(int l, HeadTensor&& q, HeadTensor&& k, HeadTensor&& v, HeadTe
             }
             SparseMask* mask = &masks[0];
             if (perHeadMasks) {
-                // Oracle rules rank this head's own post-RoPE scores q.k * scale.
-                const ScoreInputs scores{qh.data(), kh.data(), d, scale};
+                // Data-dependent rules rank this head's own post-RoPE scores q.k * scale;
+                // group selectors (NSA, DSA) also see the other query heads of its KV group.
+                std::vector<const float*> group(static_cast<size_t>(rep));
+                for (int64_t g = 0; g < rep; ++g) group[static_cast<size_t>(g)] = q.data.data() + (kv * rep + g) * n * d;
+                ScoreInputs scores{qh.data(), kh.data(), d, scale};
+                scores.groupQ = group.data();
+                scores.groupSize = rep;
                 mask = &masks[static_cast<size_t>(h)];
                 *mask = buildMask(spec, n, &scores);
                 if (window > 0) restrictToWindow(*mask, window);
+            }
+            if (sparse && spec.nsa) {
+                // NSA: its three branches averaged (no trained gates); core/pattern/nsa_attention.h.
+                nsaAttentionHead(qh, kh, vh, *mask, spec, scale, oh, probs);
+                return;
             }
             std::vector<float> p;
             sparseAttentionHead(qh, kh, vh, *mask, scale, oh, probs ? &p : nullptr);

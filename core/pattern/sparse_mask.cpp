@@ -6,6 +6,35 @@
 
 namespace sparsescope {
 
+const char* ruleName(RuleBit bit) {
+    switch (bit) {
+        case kRuleDiagonal: return "diagonal";
+        case kRuleWindow: return "window";
+        case kRuleGlobal: return "global";
+        case kRuleStride: return "stride / fixed";
+        case kRuleRandom: return "random";
+        case kRuleTopK: return "top-k / top-p (oracle)";
+        case kRuleBlockTopK: return "block top-k (oracle)";
+        case kRuleDense: return "dense";
+        case kRuleNsaCompressed: return "NSA compressed";
+        case kRuleNsaSelected: return "NSA selected";
+        case kRuleNsaWindow: return "NSA window";
+        case kRuleQuestPage: return "Quest page";
+        case kRuleVertical: return "vertical line";
+        case kRuleSlash: return "slash line";
+        case kRuleIndexer: return "DSA indexer";
+        case kRuleHeavyHitter: return "H2O heavy hitter";
+    }
+    return "";
+}
+
+std::string describeRules(uint16_t bits) {
+    std::string out;
+    for (RuleBit bit : kAllRuleBits)
+        if (bits & bit) out += (out.empty() ? "" : ", ") + std::string(ruleName(bit));
+    return out;
+}
+
 int64_t possiblePairs(int64_t n, bool causal) { return causal ? n * (n + 1) / 2 : n * n; }
 
 BlockMap buildBlockMap(const SparseMask& mask, int64_t blockSize) {

@@ -4,21 +4,43 @@
 // RuleBit, for the GUI's colouring). Memory is O(kept pairs); no n x n matrix.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace sparsescope {
 
 enum RuleBit : uint16_t {
     kRuleDiagonal = 1u << 0,   // j == i, always kept
-    kRuleWindow = 1u << 1,
+    kRuleWindow = 1u << 1,      // also BigBird's block window
     kRuleGlobal = 1u << 2,
-    kRuleStride = 1u << 3,
-    kRuleRandom = 1u << 4,
-    kRuleTopK = 1u << 5,
+    kRuleStride = 1u << 3,      // also the Sparse Transformer "fixed" pattern (same paper)
+    kRuleRandom = 1u << 4,      // also BigBird's random blocks
+    kRuleTopK = 1u << 5,        // also top-p coverage: both keep a prefix of the row's dense ranking
     kRuleBlockTopK = 1u << 6,
     kRuleDense = 1u << 7,
-    // Bits 8..15 are for the method rules (NSA branches, Quest pages, ...).
+    // The method rules (docs/methods.md).
+    kRuleNsaCompressed = 1u << 8,   // NSA compressed block, drawn at its last key
+    kRuleNsaSelected = 1u << 9,     // NSA selected block
+    kRuleNsaWindow = 1u << 10,      // NSA sliding-window branch
+    kRuleQuestPage = 1u << 11,      // Quest page
+    kRuleVertical = 1u << 12,       // MInference vertical line (key column)
+    kRuleSlash = 1u << 13,          // MInference slash line (diagonal)
+    kRuleIndexer = 1u << 14,        // DSA lightning-indexer top-k
+    kRuleHeavyHitter = 1u << 15,    // H2O heavy hitter
 };
+
+// Every rule bit, lowest first (for legends).
+inline constexpr RuleBit kAllRuleBits[] = {
+    kRuleDiagonal,      kRuleWindow,     kRuleGlobal,     kRuleStride,        kRuleRandom,
+    kRuleTopK,          kRuleBlockTopK,  kRuleDense,      kRuleNsaCompressed, kRuleNsaSelected,
+    kRuleNsaWindow,     kRuleQuestPage,  kRuleVertical,   kRuleSlash,         kRuleIndexer,
+    kRuleHeavyHitter};
+
+// A short name for a legend ("window", "NSA compressed", ...); "" for a value that is
+// not a single known bit.
+const char* ruleName(RuleBit bit);
+// The names of every bit set in `bits`, joined by ", " (lowest bit first).
+std::string describeRules(uint16_t bits);
 
 struct SparseMask {
     int64_t n = 0;
