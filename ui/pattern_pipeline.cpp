@@ -1,7 +1,9 @@
 #include "ui/pattern_pipeline.h"
 
 #include "core/common/error.h"
+#include "core/cost/method_cost.h"
 #include "core/pattern/mask_builder.h"
+#include "core/pattern/pattern_json.h"
 #include "ui/workload_builder.h"
 
 #include <optional>
@@ -10,9 +12,20 @@
 namespace sparsescope::ui {
 
 bool samePattern(const PatternSpec& a, const PatternSpec& b) {
-    return a.dense == b.dense && a.causal == b.causal && a.window == b.window && a.global == b.global &&
-           a.stride == b.stride && a.random == b.random && a.seed == b.seed && a.topk == b.topk &&
-           a.blockTopk == b.blockTopk && a.blockSize == b.blockSize;
+    // Through the JSON form, which names every field (new method fields included).
+    nlohmann::json ja = patternToJson(a), jb = patternToJson(b);
+    ja.erase("preset");
+    jb.erase("preset");
+    return ja == jb;
+}
+
+std::vector<const float*> groupQueries(const Workload& w, int layer, int head) {
+    // The query heads that share this head's K/V (its GQA group), as analyzeCaptures passes them.
+    const LayerCapture& cap = w.layers[size_t(layer)];
+    std::vector<const float*> group;
+    for (int64_t g = 0; g < cap.q.heads; ++g)
+        if (cap.kvHeadOf[size_t(g)] == cap.kvHeadOf[size_t(head)]) group.push_back(cap.q.head(g).data());
+    return group;
 }
 
 MaskSource::MaskSource(WorkloadPtr workload, const PatternSpec& pattern)
@@ -27,9 +40,13 @@ std::shared_ptr<const SparseMask> MaskSource::mask(int layer, int head) {
         if (!shared_) shared_ = std::make_shared<SparseMask>(buildMask(pattern_, w.n()));
         return shared_;
     }
-    // Same scores as analyzeHead: post-RoPE q and k of this head, the layer's scale.
+    // Same inputs as analyzeHead: post-RoPE q and k of this head, the layer's scale and
+    // the queries of the head's GQA group (for the group selectors, NSA and DSA).
     const ConstMapRM q = w.q(layer, head), k = w.k(layer, head);
+    const std::vector<const float*> group = groupQueries(w, layer, head);
     ScoreInputs scores{q.data(), k.data(), q.cols(), w.scales[size_t(layer)]};
+    scores.groupQ = group.data();
+    scores.groupSize = static_cast<int64_t>(group.size());
     return std::make_shared<SparseMask>(buildMask(pattern_, w.n(), &scores));
 }
 
@@ -41,11 +58,20 @@ HeatmapGrid MaskSource::keptShare(const SparseMask& mask) {
 }
 
 HeadMetrics headMetrics(const Workload& w, const PatternSpec& pattern, int layer, int head, const SparseMask& mask) {
-    MetricsOptions options;
-    options.blockSize = pattern.blockSize;
-    options.oracleSelection = pattern.needsScores();
+    // The options analyzeHead (core/metrics/head_analysis.cpp) sets, with the group
+    // analyzeCaptures passes; only the DenseReference comes from the workload's cache.
     std::optional<ConstMapRM> v;
     if (w.hasV) v.emplace(w.v(layer, head));
+    const ConstMapRM q = w.q(layer, head);
+    MetricsOptions options;
+    options.blockSize = pattern.blockSize;
+    options.oracleSelection = pattern.usesOracle();
+    if (pattern.causal) {
+        const HeadDims dims{q.cols(), v ? v->cols() : q.cols(),
+                            static_cast<int64_t>(groupQueries(w, layer, head).size())};
+        options.selectorFlops = selectorFlopsForRows(pattern, q.rows(), dims);
+    }
+    if (!pattern.dense) options.indexerTopk = pattern.indexerTopk;
     return computeHeadMetrics(w.q(layer, head), w.k(layer, head), v ? &*v : nullptr, mask,
                               w.dense[size_t(layer)][size_t(head)], options);
 }
