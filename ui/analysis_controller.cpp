@@ -244,6 +244,7 @@ void AnalysisController::requestAnalysis(bool patternChanged) {
     emit analysisRequested(gen);
     if (patternChanged) {
         ++evalGeneration_;  // a running forward stops at its next layer
+        evalRunning_ = false;  // until the next one starts
         emit modelEvalStale();
         if (workload_->hasModel()) evalTimer_.start();
         else emit modelEvalUnavailable(tr("a Q/K/V set has no model to run"));
@@ -288,14 +289,15 @@ void AnalysisController::requestAnalysis(bool patternChanged) {
                         [this](const ModelAttentionStagePtr& s) { attention_ = s; emit modelAttentionReady(s); });
                 return;
             }
-            auto layer = std::make_shared<LayerStage>(computeLayerStage(*w, *masks, *head, stale));
-            layer->generation = gen;
-            deliver(gen, LayerStagePtr(layer), [this](const LayerStagePtr& s) { layer_ = s; emit layerReady(s); });
-            // The other layers at low priority: a newer request's head stage takes the cores first.
-            backgroundPool_.start([this, gen, w, masks, layers, layer, stale] {
+            // Its layer and the other layers at low priority: a newer request's head stage
+            // takes the cores first instead of waiting behind them.
+            backgroundPool_.start([this, gen, w, masks, layers, head, stale] {
                 if (stale()) return;
                 setCurrentThreadNiceAbove(kBackgroundNice);
                 try {
+                    auto layer = std::make_shared<LayerStage>(computeLayerStage(*w, *masks, *head, stale));
+                    layer->generation = gen;
+                    deliver(gen, LayerStagePtr(layer), [this](const LayerStagePtr& s) { layer_ = s; emit layerReady(s); });
                     auto model = std::make_shared<ModelAttentionStage>(
                         computeModelAttentionStage(*w, *masks, layers, *layer, stale));
                     model->generation = gen;
@@ -329,7 +331,7 @@ void AnalysisController::startModelEval() {
     emit modelEvalStarted();
     evalPool_.start([this, eg, w, spec, layers] {
         auto current = [this, eg] { return evalGeneration_.load() == eg; };
-        setCurrentThreadNiceAbove(kBackgroundNice);
+        setCurrentThreadNiceAbove(kEvalNice);
         auto post = [this, current](auto fn) {
             QMetaObject::invokeMethod(this, [current, fn] { if (current()) fn(); }, Qt::QueuedConnection);
         };

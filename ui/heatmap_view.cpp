@@ -113,9 +113,8 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent) {
     scale_->setBarWidth(10);
     plot_->plotLayout()->addElement(0, 1, scale_);
     map_->setColorScale(scale_);
-    auto* margins = new QCPMarginGroup(plot_);
-    plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
-    scale_->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+    margins_ = new QCPMarginGroup(plot_);
+    plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins_);
     connect(plot_->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, &HeatmapView::onRangeChanged);
     connect(plot_->yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, &HeatmapView::onRangeChanged);
     connect(plot_, &QCustomPlot::mouseMove, this, &HeatmapView::onMouseMove);
@@ -155,6 +154,9 @@ void HeatmapView::setMode(Mode mode) {
     }
     map_->setGradient(mode == MaskMode ? maskGradient() : massGradient());
     scale_->setVisible(mode != MaskMode);
+    // A hidden colour scale keeps its last margins; in the group it would hold the
+    // axis rect's bottom margin at whatever it once was (e.g. rotated token labels).
+    scale_->setMarginGroup(QCP::msBottom | QCP::msTop, mode == MaskMode ? nullptr : margins_);
     logBox_->setEnabled(mode != MaskMode);
     plot_->plotLayout()->setColumnStretchFactor(1, mode == MaskMode ? 0.001 : 0.05);
     redraw();
@@ -192,6 +194,11 @@ void HeatmapView::onRangeChanged() {
     plot_->yAxis->setRange(clampRange(plot_->yAxis->range(), n));
     adjusting_ = false;
     scheduleRedraw();
+}
+
+void HeatmapView::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    if (stage_) scheduleRedraw();  // more or fewer pixels: another cell count
 }
 
 void HeatmapView::scheduleRedraw() {

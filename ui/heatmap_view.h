@@ -14,6 +14,7 @@
 class QCustomPlot;
 class QCPColorMap;
 class QCPColorScale;
+class QCPMarginGroup;
 class QComboBox;
 class QCheckBox;
 class QLabel;
@@ -52,6 +53,9 @@ signals:
     void modeChanged(int mode);
     void redrawn();  // after each replot of new data (the latency benchmark listens)
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     void redraw();
     void scheduleRedraw();
@@ -63,6 +67,7 @@ private:
     QCustomPlot* plot_ = nullptr;
     QCPColorMap* map_ = nullptr;
     QCPColorScale* scale_ = nullptr;
+    QCPMarginGroup* margins_ = nullptr;
     QComboBox* modeBox_ = nullptr;
     QCheckBox* logBox_ = nullptr;
     QLabel* legend_ = nullptr;

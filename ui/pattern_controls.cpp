@@ -65,6 +65,9 @@ PatternControls::PatternControls(QWidget* parent) : QWidget(parent) {
     outer->setContentsMargins(0, 0, 0, 0);
 
     preset_ = new QComboBox;
+    // Long preset titles must not widen the dock: the popup shows them in full.
+    preset_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    preset_->setMinimumContentsLength(16);
     int index = 0;
     for (const PresetInfo& p : builtinPresets()) {
         preset_->addItem(QString::fromStdString(p.title), QString::fromStdString(p.name));

@@ -13,6 +13,10 @@ namespace sparsescope::ui {
 
 bool samePattern(const PatternSpec& a, const PatternSpec& b) { return sameRules(a, b); }
 
+std::vector<const float*> groupQueries(const Workload& w, int layer, int head) {
+    return sparsescope::groupQueries(w.layers[size_t(layer)], head);
+}
+
 MaskSource::MaskSource(WorkloadPtr workload, const PatternSpec& pattern)
     : workload_(std::move(workload)), pattern_(pattern) {
     validate(pattern_);
@@ -29,7 +33,7 @@ std::shared_ptr<const SparseMask> MaskSource::mask(int layer, int head) {
     // group, for group selectors), the layer's scale.
     const ConstMapRM q = w.q(layer, head), k = w.k(layer, head);
     ScoreInputs scores{q.data(), k.data(), q.cols(), w.scales[size_t(layer)]};
-    const std::vector<const float*> group = groupQueries(w.layers[size_t(layer)], head);
+    const std::vector<const float*> group = groupQueries(w, layer, head);
     scores.groupQ = group.data();
     scores.groupSize = int64_t(group.size());
     return std::make_shared<SparseMask>(buildMask(pattern_, w.n(), &scores));
@@ -46,7 +50,7 @@ HeadMetrics headMetrics(const Workload& w, const PatternSpec& pattern, int layer
     std::optional<ConstMapRM> v;
     if (w.hasV) v.emplace(w.v(layer, head));
     const ConstMapRM q = w.q(layer, head);
-    const int64_t groupSize = int64_t(groupQueries(w.layers[size_t(layer)], head).size());
+    const int64_t groupSize = int64_t(groupQueries(w, layer, head).size());
     const MetricsOptions options =
         metricsOptionsFor(pattern, q.rows(), q.cols(), v ? v->cols() : q.cols(), groupSize);
     return computeHeadMetrics(w.q(layer, head), w.k(layer, head), v ? &*v : nullptr, mask,

@@ -51,6 +51,9 @@ LayerStage computeLayerStage(const Workload& w, MaskSource& masks, const HeadSta
 ModelAttentionStage computeModelAttentionStage(const Workload& w, MaskSource& masks, const LayerSet& layers,
                                                const LayerStage& done, const StaleCheck& stale);
 
+// The query heads sharing head's K/V in `layer` (this head included), in head order.
+std::vector<const float*> groupQueries(const Workload& w, int layer, int head);
+
 // layers as given, or 0..L-1 when empty; throws Error for a layer out of range.
 std::vector<int> resolveLayers(const LayerSet& layers, int layerCount);
 

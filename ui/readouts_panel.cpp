@@ -49,6 +49,8 @@ QLabel* sectionLabel(const QString& text) {
 HeadMetrics withoutRows(HeadMetrics m) {
     m.rowRecall.clear();
     m.rowOutputError.clear();
+    m.rowDensity.clear();
+    m.rowIndexerOverlap.clear();
     return m;
 }
 

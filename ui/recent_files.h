@@ -36,3 +36,5 @@ private:
 };
 
 }  // namespace sparsescope::ui
+
+Q_DECLARE_METATYPE(sparsescope::ui::RecentEntry)

@@ -23,7 +23,15 @@ inline QColor categoryColor(int category) {
     case kCatBlockTopK: return QColor(0x94, 0x67, 0xbd);
     case kCatTopK: return QColor(0xd6, 0x27, 0x28);
     case kCatRandom: return QColor(0xe3, 0x77, 0xc2);
-    default: return QColor(0x8c, 0x56, 0x4b);
+    case kCatNsaWindow: return QColor(0x6b, 0xae, 0xd6);
+    case kCatNsaCompressed: return QColor(0x17, 0xbe, 0xcf);
+    case kCatNsaSelected: return QColor(0xbc, 0xbd, 0x22);
+    case kCatQuestPage: return QColor(0x8c, 0x56, 0x4b);
+    case kCatVertical: return QColor(0x39, 0x3b, 0x79);
+    case kCatSlash: return QColor(0xe7, 0xba, 0x52);
+    case kCatIndexer: return QColor(0xad, 0x49, 0x4a);
+    case kCatHeavyHitter: return QColor(0x31, 0xa3, 0x54);
+    default: return QColor(0x00, 0x00, 0x00);
     }
 }
 
@@ -39,7 +47,15 @@ inline QString categoryName(int category) {
     case kCatBlockTopK: return QStringLiteral("block top-k");
     case kCatTopK: return QStringLiteral("top-k");
     case kCatRandom: return QStringLiteral("random");
-    default: return QStringLiteral("method rule");
+    case kCatNsaWindow: return QStringLiteral("NSA window");
+    case kCatNsaCompressed: return QStringLiteral("NSA compressed");
+    case kCatNsaSelected: return QStringLiteral("NSA selected");
+    case kCatQuestPage: return QStringLiteral("Quest page");
+    case kCatVertical: return QStringLiteral("vertical line");
+    case kCatSlash: return QStringLiteral("slash line");
+    case kCatIndexer: return QStringLiteral("DSA indexer");
+    case kCatHeavyHitter: return QStringLiteral("heavy hitter");
+    default: return QStringLiteral("?");
     }
 }
 
@@ -53,7 +69,14 @@ inline QString ruleNames(uint16_t rules) {
     if (rules & kRuleRandom) names << QStringLiteral("random");
     if (rules & kRuleTopK) names << QStringLiteral("top-k");
     if (rules & kRuleBlockTopK) names << QStringLiteral("block top-k");
-    if (rules & 0xff00u) names << QStringLiteral("method rule");
+    if (rules & kRuleNsaCompressed) names << QStringLiteral("NSA compressed");
+    if (rules & kRuleNsaSelected) names << QStringLiteral("NSA selected");
+    if (rules & kRuleNsaWindow) names << QStringLiteral("NSA window");
+    if (rules & kRuleQuestPage) names << QStringLiteral("Quest page");
+    if (rules & kRuleVertical) names << QStringLiteral("vertical line");
+    if (rules & kRuleSlash) names << QStringLiteral("slash line");
+    if (rules & kRuleIndexer) names << QStringLiteral("DSA indexer");
+    if (rules & kRuleHeavyHitter) names << QStringLiteral("heavy hitter");
     if (rules & kRuleDiagonal) names << QStringLiteral("diagonal");
     return names.join(QStringLiteral(" + "));
 }

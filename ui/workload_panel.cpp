@@ -31,6 +31,8 @@ WorkloadPanel::WorkloadPanel(QWidget* parent) : QWidget(parent) {
     layout->addLayout(modelRow);
 
     sampleBox_ = new QComboBox;
+    sampleBox_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    sampleBox_->setMinimumContentsLength(16);
     sampleBox_->setPlaceholderText(tr("(your own text)"));
     connect(sampleBox_, &QComboBox::activated, this, [this](int index) {
         showDescription(index);

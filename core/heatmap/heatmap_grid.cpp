@@ -30,7 +30,14 @@ std::vector<int32_t> columnCells(const HeatmapGrid& g) {
 }  // namespace
 
 int ruleCategory(uint16_t rules) {
-    if (rules & 0xff00u) return kCatMethod;
+    if (rules & kRuleHeavyHitter) return kCatHeavyHitter;
+    if (rules & kRuleIndexer) return kCatIndexer;
+    if (rules & kRuleSlash) return kCatSlash;
+    if (rules & kRuleVertical) return kCatVertical;
+    if (rules & kRuleQuestPage) return kCatQuestPage;
+    if (rules & kRuleNsaSelected) return kCatNsaSelected;
+    if (rules & kRuleNsaCompressed) return kCatNsaCompressed;
+    if (rules & kRuleNsaWindow) return kCatNsaWindow;
     if (rules & kRuleRandom) return kCatRandom;
     if (rules & kRuleTopK) return kCatTopK;
     if (rules & kRuleBlockTopK) return kCatBlockTopK;

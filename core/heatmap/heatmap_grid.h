@@ -31,8 +31,16 @@ enum RuleCategory : int {
     kCatBlockTopK = 7,
     kCatTopK = 8,
     kCatRandom = 9,
-    kCatMethod = 10,   // bits 8..15 (method-specific rules)
-    kCatCount = 11
+    // Method rules (RuleBit 8..15, docs/methods.md).
+    kCatNsaWindow = 10,
+    kCatNsaCompressed = 11,
+    kCatNsaSelected = 12,
+    kCatQuestPage = 13,
+    kCatVertical = 14,
+    kCatSlash = 15,
+    kCatIndexer = 16,
+    kCatHeavyHitter = 17,
+    kCatCount = 18
 };
 
 // The category of one kept entry from its RuleBit set.

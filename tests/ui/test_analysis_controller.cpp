@@ -85,8 +85,9 @@ private slots:
         QTest::newRow("strided") << "" << 8 << 0 << 12 << 0 << 0;
         QTest::newRow("top-k (per-head masks)") << "" << 0 << 0 << 0 << 10 << 0;
         QTest::newRow("random") << "" << 4 << 0 << 0 << 0 << 6;
-        QTest::newRow("preset bigbird") << "bigbird" << 0 << 0 << 0 << 0 << 0;
-        QTest::newRow("preset block_topk") << "block_topk" << 0 << 0 << 0 << 0 << 0;
+        // Every built-in preset, the method presets (NSA, DSA, Quest, ...) included.
+        for (const PresetInfo& p : builtinPresets())
+            QTest::addRow("preset %s", p.name.c_str()) << QString::fromStdString(p.name) << 0 << 0 << 0 << 0 << 0;
     }
 
     void stagesEqualCore() {

@@ -21,7 +21,10 @@
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
+#include <QLabel>
 #include <QTest>
+#include <QToolTip>
+#include <QWheelEvent>
 #include <qcustomplot.h>
 
 #include <cmath>
@@ -314,6 +317,98 @@ private slots:
         QCOMPARE(ctl()->workload(), before);
         QCOMPARE(win_->heatmap()->stage(), shown);
         QVERIFY(win_->workloadPanel()->tokenCountText().startsWith(QString::number(before->n())));
+    }
+
+    void mouseHoverAndWheel() {
+        HeatmapView* hv = win_->heatmap();
+        hv->setMode(HeatmapView::MaskMode);
+        hv->resetZoom();
+        QCustomPlot* plot = hv->plot();
+        const QPoint at(int(plot->xAxis->coordToPixel(25)), int(plot->yAxis->coordToPixel(30)));
+        QTest::mouseMove(plot, at);
+        QTRY_VERIFY(QToolTip::isVisible());
+        QVERIFY(QToolTip::text().contains(QStringLiteral("query 30")));
+        QVERIFY(QToolTip::text().contains(QStringLiteral("key 25")));
+        // Wheel up zooms in around the cursor: fewer tokens in the window afterwards.
+        const int64_t n = ctl()->workload()->n();
+        for (int i = 0; i < 6; ++i) {
+            QWheelEvent wheel(QPointF(at), plot->mapToGlobal(QPointF(at)), QPoint(), QPoint(0, 120), Qt::NoButton,
+                              Qt::NoModifier, Qt::NoScrollPhase, false);
+            QApplication::sendEvent(plot, &wheel);
+        }
+        QTRY_VERIFY(hv->grid().col1 - hv->grid().col0 < n / 2);
+        QVERIFY(hv->grid().col0 <= 25 && 25 < hv->grid().col1);
+        QVERIFY(hv->showsTokenLabels());
+        hv->resetZoom();
+        QCOMPARE(hv->grid().col1 - hv->grid().col0, n);
+    }
+
+    void logScaleAndModes() {
+        HeatmapView* hv = win_->heatmap();
+        hv->setMode(HeatmapView::DroppedMode);
+        hv->setLogScale(true);
+        QCOMPARE(hv->colorMap()->dataScaleType(), QCPAxis::stLogarithmic);
+        QVERIFY(hv->colorMap()->dataRange().lower > 0);
+        hv->setLogScale(false);
+        QCOMPARE(hv->colorMap()->dataScaleType(), QCPAxis::stLinear);
+        // Dropped mass + sparse-kept mass (times recall) = dense mass, cell by cell (1:1 cells).
+        const auto dropped = hv->grid();
+        hv->setMode(HeatmapView::DenseMode);
+        const auto dense = hv->grid();
+        const HeadStagePtr st = hv->stage();
+        for (int64_t i = 0; i < dense.cellsY; ++i)
+            for (int64_t j = 0; j <= i; ++j) {
+                const bool kept = maskRules(*st->mask, i, j).has_value();
+                QCOMPARE(dropped.at(j, i) == 0.0f, kept || dense.at(j, i) == 0.0f);
+            }
+        hv->setMode(HeatmapView::MaskMode);
+    }
+
+    void layerRangeShowsInModelColumn() {
+        PatternControls* pc = win_->patternControls();
+        pc->layerModeBox()->setCurrentIndex(1);
+        pc->firstLayerBox()->setValue(1);
+        pc->lastLayerBox()->setValue(1);
+        QVERIFY(settle());
+        QCOMPARE(ctl()->patternLayers(), (LayerSet{1}));
+        QCOMPARE(ctl()->modelAttentionStage()->layers, std::vector<int>{1});
+        const WorkloadPtr w = ctl()->workload();
+        const ModelAnalysis core = analyzeCaptures(w->layers, pc->spec(), {1}, w->scales[0]);
+        QCOMPARE(win_->readouts()->cellText(Figure::RecallMean, ReadoutsPanel::ModelColumn),
+                 formatFigure(Figure::RecallMean, core.aggregate));
+        pc->layerModeBox()->setCurrentIndex(0);
+        QVERIFY(settle());
+        QVERIFY(ctl()->patternLayers().empty());
+    }
+
+    void pasteAndMaxTokens() {
+        QSignalSpy loaded(ctl(), &AnalysisController::workloadChanged);
+        win_->pasteText(uitest::sampleText(90));
+        QVERIFY(loaded.wait(30000));
+        QCOMPARE(ctl()->workload()->n(), int64_t(90));
+        QCOMPARE(QString::fromStdString(ctl()->workload()->textSource), QStringLiteral("pasted text"));
+        QVERIFY(win_->workloadPanel()->noticeText().isEmpty());
+        win_->workloadPanel()->maxTokensBox()->setValue(50);
+        QVERIFY(loaded.wait(30000));
+        QCOMPARE(ctl()->workload()->n(), int64_t(50));
+        QVERIFY(win_->workloadPanel()->noticeText().contains(QStringLiteral("50")));
+        QVERIFY(settle());
+        QCOMPARE(win_->patternControls()->slider(PatternControls::Window)->maximum(), 50);
+    }
+
+    void qkvSetHasNoModelLevel() {
+        QSignalSpy loaded(ctl(), &AnalysisController::workloadChanged);
+        win_->openQkvFiles({QStringLiteral(SPARSESCOPE_SOURCE_DIR "/tests/golden/npy/qkv.npz")});
+        QVERIFY(loaded.wait(30000));
+        QVERIFY(!ctl()->workload()->hasModel());
+        QVERIFY(settle());
+        QTRY_VERIFY(win_->findChildren<QLabel*>().size() > 0);
+        QVERIFY(win_->readouts()->evalText(EvalFigure::LossDelta) == QStringLiteral("–"));
+        QVERIFY(!win_->workloadPanel()->maxTokensBox()->isEnabled());
+        // Back to a sample: the model loaded before is used again.
+        win_->chooseSample(0);
+        QVERIFY(loaded.wait(30000));
+        QVERIFY(ctl()->workload()->hasModel());
     }
 
     void cleanupTestCase() { win_.reset(); }

@@ -130,6 +130,13 @@ private slots:
         shoot(QStringLiteral("main_window_mask_topk"));
         win_->heatmap()->setMode(HeatmapView::DroppedMode);
         shoot(QStringLiteral("main_window_dropped_topk"));
+        win_->heatmap()->setMode(HeatmapView::MaskMode);
+        // Method presets, where core has them: each rule its own colour.
+        for (const char* name : {"nsa", "vertical_slash"}) {
+            if (!pc->selectPreset(QString::fromLatin1(name))) continue;
+            QVERIFY(settle(true));
+            shoot(QStringLiteral("main_window_mask_") + QString::fromLatin1(name));
+        }
     }
 
     void cleanupTestCase() { win_.reset(); }
