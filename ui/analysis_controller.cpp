@@ -265,7 +265,7 @@ void AnalysisController::requestAnalysis(bool patternChanged) {
         if (stale()) return;
         try {
             auto masks = std::make_shared<MaskSource>(w, spec);
-            auto head = std::make_shared<HeadStage>(computeHeadStage(w, *masks, sel, probs));
+            auto head = std::make_shared<HeadStage>(computeHeadStage(w, *masks, sel, probs, stale));
             head->generation = gen;
             deliver(gen, HeadStagePtr(head), [this](const HeadStagePtr& s) { head_ = s; emit headReady(s); });
             if (stale()) return;
