@@ -40,7 +40,7 @@ AnalysisController::AnalysisController(QObject* parent) : QObject(parent) {
     pattern_.preset = "dense";
     // The forward pass is the expensive part: wait for the slider to rest a moment.
     evalTimer_.setSingleShot(true);
-    evalTimer_.setInterval(120);
+    evalTimer_.setInterval(80);
     connect(&evalTimer_, &QTimer::timeout, this, &AnalysisController::startModelEval);
 }
 
