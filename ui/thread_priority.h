@@ -25,7 +25,7 @@ inline void setCurrentThreadNiceAbove(int delta) {
 
 // Whole-model attention stage and thumbnails: lowest. The model-level forward pass
 // (which has a latency target of its own) sits between them and the foreground.
-inline constexpr int kBackgroundNice = 15;
+inline constexpr int kBackgroundNice = 10;
 inline constexpr int kEvalNice = 5;
 
 }  // namespace sparsescope::ui
