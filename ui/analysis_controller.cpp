@@ -40,7 +40,7 @@ AnalysisController::AnalysisController(QObject* parent) : QObject(parent) {
     pattern_.preset = "dense";
     // The forward pass is the expensive part: wait for the slider to rest a moment.
     evalTimer_.setSingleShot(true);
-    evalTimer_.setInterval(120);
+    evalTimer_.setInterval(80);
     connect(&evalTimer_, &QTimer::timeout, this, &AnalysisController::startModelEval);
 }
 
@@ -265,7 +265,7 @@ void AnalysisController::requestAnalysis(bool patternChanged) {
         if (stale()) return;
         try {
             auto masks = std::make_shared<MaskSource>(w, spec);
-            auto head = std::make_shared<HeadStage>(computeHeadStage(w, *masks, sel, probs));
+            auto head = std::make_shared<HeadStage>(computeHeadStage(w, *masks, sel, probs, stale));
             head->generation = gen;
             deliver(gen, HeadStagePtr(head), [this](const HeadStagePtr& s) { head_ = s; emit headReady(s); });
             if (stale()) return;

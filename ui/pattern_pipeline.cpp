@@ -58,13 +58,15 @@ HeadMetrics headMetrics(const Workload& w, const PatternSpec& pattern, int layer
 }
 
 HeadStage computeHeadStage(const WorkloadPtr& w, MaskSource& masks, HeadSelection sel,
-                           std::shared_ptr<const MatrixRM> probs) {
+                           std::shared_ptr<const MatrixRM> probs, const StaleCheck& stale) {
     HeadStage s;
     s.workload = w;
     s.pattern = masks.pattern();
     s.selection = sel;
     s.mask = masks.mask(sel.layer, sel.head);
+    if (stale && stale()) throw StageSuperseded();
     s.metrics = headMetrics(*w, s.pattern, sel.layer, sel.head, *s.mask);
+    if (stale && stale()) throw StageSuperseded();
     s.probs = probs ? std::move(probs) : denseProbabilities(*w, sel.layer, sel.head);
     return s;
 }

@@ -40,8 +40,9 @@ HeadMetrics headMetrics(const Workload& w, const PatternSpec& pattern, int layer
                         const SparseMask& mask);
 
 // `probs` may be passed in when the selected head's probabilities are already known.
+// Checks `stale` between its steps (mask, metrics, probabilities).
 HeadStage computeHeadStage(const WorkloadPtr& w, MaskSource& masks, HeadSelection selection,
-                           std::shared_ptr<const MatrixRM> probs);
+                           std::shared_ptr<const MatrixRM> probs, const StaleCheck& stale = {});
 
 // The other heads of the selected layer; `selected` is the head stage's metrics.
 LayerStage computeLayerStage(const Workload& w, MaskSource& masks, const HeadStage& selected,

@@ -73,7 +73,7 @@ struct Sweep {
 // Moves `slider` through `values`; per step the latencies in ms. drag = true: like a
 // hand dragging, the next move comes 40 ms after the previous one (or as soon as its
 // head is shown, if that takes longer), so background stages are superseded and the
-// model-level pass (120 ms debounce) does not start; only the head is timed.
+// model-level pass (80 ms debounce) does not start; only the head is timed.
 // drag = false: each step waits until the layer and model columns are up to date too.
 Sweep sweep(MainWindow& w, QSlider* slider, const std::vector<int>& values, bool drag) {
     Sweep s;
@@ -204,6 +204,23 @@ int main(int argc, char** argv) {
             }
             std::printf("%-28s n=%-5lld head stage compute p50 %6.1f ms | heatmap+readouts repaint p50 %6.1f ms\n",
                         "breakdown (sinks+window)", (long long)tokens, pct(compute, 50), pct(repaint, 50));
+            // The same at the widest window the sweep reaches: buildMask and computeHeadMetrics
+            // grow with the kept pairs (about n^2/2 here).
+            PatternSpec wide = stage->pattern;
+            wide.window = tokens;
+            std::vector<double> mask, metrics;
+            for (int i = 0; i < 5; ++i) {
+                QElapsedTimer t;
+                t.start();
+                MaskSource masks(c->workload(), wide);
+                const auto m = masks.mask(stage->selection.layer, stage->selection.head);
+                mask.push_back(double(t.nsecsElapsed()) / 1e6);
+                t.restart();
+                (void)headMetrics(*c->workload(), wide, stage->selection.layer, stage->selection.head, *m);
+                metrics.push_back(double(t.nsecsElapsed()) / 1e6);
+            }
+            std::printf("%-28s n=%-5lld core buildMask p50 %6.1f ms | core computeHeadMetrics p50 %6.1f ms\n",
+                        "breakdown (window = n)", (long long)tokens, pct(mask, 50), pct(metrics, 50));
         }
         report("drag window (sinks+win)", tokens, sweep(w, pc->slider(PatternControls::Window), spread(16, int(tokens), steps), true));
         report("drag global", tokens, sweep(w, pc->slider(PatternControls::Global), spread(0, 64, steps), true));

@@ -18,6 +18,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
@@ -75,6 +76,10 @@ class TestMainWindow : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
+        // Recent files go to a settings file in the temporary folder, not the user's.
+        QCoreApplication::setOrganizationName(QStringLiteral("SparseScopeTest"));
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.path());
         const QString model = uitest::writeModel(dir_, QStringLiteral("model"));
         win_ = std::make_unique<MainWindow>();
         win_->setErrorSink([this](const QString& title, const QString& text) { errors_ << title + QLatin1Char('\n') + text; });
