@@ -2,8 +2,8 @@
 // default sample; everything else happens in ui/ (MainWindow, AnalysisController).
 #include "core/common/error.h"
 #include "core/model/model_input.h"
-#include "ui/main_window.h"
-#include "ui/resource_paths.h"
+#include "ui/window/main_window.h"
+#include "ui/window/resource_paths.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -13,12 +13,12 @@
 #include "core/common/error.h"
 #include "core/model/model_input.h"
 #include "core/tiny_model_writer.h"
-#include "ui/analysis_controller.h"
-#include "ui/heatmap_view.h"
-#include "ui/main_window.h"
-#include "ui/pattern_pipeline.h"
-#include "ui/pattern_controls.h"
-#include "ui/readouts_panel.h"
+#include "ui/controller/analysis_controller.h"
+#include "ui/heatmap/heatmap_view.h"
+#include "ui/window/main_window.h"
+#include "ui/controller/pattern_pipeline.h"
+#include "ui/panels/pattern_controls.h"
+#include "ui/panels/readouts_panel.h"
 
 #include <QApplication>
 #include <QElapsedTimer>

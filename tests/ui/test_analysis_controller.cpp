@@ -5,7 +5,7 @@
 #include "core/metrics/model_analysis.h"
 #include "core/model/evaluation.h"
 #include "core/pattern/presets.h"
-#include "ui/analysis_controller.h"
+#include "ui/controller/analysis_controller.h"
 #include "ui_test_support.h"
 
 #include <QSignalSpy>

@@ -1,6 +1,6 @@
 // Recent files: newest first, no duplicates, at most kMax, kept across instances
 // (QSettings, here in a temporary folder), missing files left out of the menu.
-#include "ui/recent_files.h"
+#include "ui/window/recent_files.h"
 
 #include <QFile>
 #include <QMenu>

@@ -4,11 +4,11 @@
 // model when it is there, else a random-weight stand-in.
 #include "core/common/error.h"
 #include "core/model/model_input.h"
-#include "ui/analysis_controller.h"
-#include "ui/heatmap_view.h"
-#include "ui/main_window.h"
-#include "ui/pattern_controls.h"
-#include "ui/readouts_panel.h"
+#include "ui/controller/analysis_controller.h"
+#include "ui/heatmap/heatmap_view.h"
+#include "ui/window/main_window.h"
+#include "ui/panels/pattern_controls.h"
+#include "ui/panels/readouts_panel.h"
 #include "ui_test_support.h"
 
 #include <QDir>

@@ -7,7 +7,7 @@
 // core/heatmap to at most one cell per screen pixel (max per block for the mask,
 // sum for mass), so no n x n image is ever built.
 #include "core/heatmap/heatmap_grid.h"
-#include "ui/analysis_results.h"
+#include "ui/controller/analysis_results.h"
 
 #include <QWidget>
 

@@ -3,7 +3,7 @@
 // one), tokenize, run the dense forward with capture, then per head the
 // DenseReference and the gallery thumbnail. Qt-free; throws sparsescope::Error
 // on bad input and ForwardCancelled when the progress callback says stop.
-#include "ui/workload.h"
+#include "ui/controller/workload.h"
 
 #include <functional>
 #include <memory>

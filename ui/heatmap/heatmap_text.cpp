@@ -1,6 +1,6 @@
-#include "ui/heatmap_text.h"
+#include "ui/heatmap/heatmap_text.h"
 
-#include "ui/rule_palette.h"
+#include "ui/heatmap/rule_palette.h"
 
 #include <QCoreApplication>
 

@@ -1,10 +1,10 @@
-#include "ui/pattern_pipeline.h"
+#include "ui/controller/pattern_pipeline.h"
 
 #include "core/common/error.h"
 #include "core/metrics/model_analysis.h"
 #include "core/model/model.h"
 #include "core/pattern/mask_builder.h"
-#include "ui/workload_builder.h"
+#include "ui/controller/workload_builder.h"
 
 #include <optional>
 #include <string>

@@ -2,8 +2,8 @@
 // The live readouts: compute and attention-level accuracy for the selected head,
 // its layer and the whole model (three columns), the model-level loss with a
 // progress bar and a stale marker, and the accuracy budget that colours them.
-#include "ui/analysis_results.h"
-#include "ui/readout_format.h"
+#include "ui/controller/analysis_results.h"
+#include "ui/panels/readout_format.h"
 
 #include <QWidget>
 

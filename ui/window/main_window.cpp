@@ -1,14 +1,14 @@
-#include "ui/main_window.h"
+#include "ui/window/main_window.h"
 
 #include "core/common/error.h"
-#include "ui/analysis_controller.h"
-#include "ui/head_gallery_model.h"
-#include "ui/head_gallery_view.h"
-#include "ui/heatmap_view.h"
-#include "ui/pattern_controls.h"
-#include "ui/readouts_panel.h"
-#include "ui/recent_files.h"
-#include "ui/workload_panel.h"
+#include "ui/controller/analysis_controller.h"
+#include "ui/gallery/head_gallery_model.h"
+#include "ui/gallery/head_gallery_view.h"
+#include "ui/heatmap/heatmap_view.h"
+#include "ui/panels/pattern_controls.h"
+#include "ui/panels/readouts_panel.h"
+#include "ui/window/recent_files.h"
+#include "ui/panels/workload_panel.h"
 
 #include <QApplication>
 #include <cmath>

@@ -2,8 +2,8 @@
 // Layers x heads as a table model for the gallery: each cell a thumbnail of the
 // head's dense attention tinted by the pattern (blue: kept mass, red: dropped
 // mass) and the head's recall under the current pattern.
-#include "ui/analysis_results.h"
-#include "ui/readout_format.h"
+#include "ui/controller/analysis_results.h"
+#include "ui/panels/readout_format.h"
 
 #include <QAbstractTableModel>
 #include <QImage>

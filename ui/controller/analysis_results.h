@@ -9,7 +9,7 @@
 #include "core/model/evaluation.h"
 #include "core/pattern/pattern_spec.h"
 #include "core/pattern/sparse_mask.h"
-#include "ui/workload.h"
+#include "ui/controller/workload.h"
 
 #include <QMetaType>
 

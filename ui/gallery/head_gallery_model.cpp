@@ -1,6 +1,6 @@
-#include "ui/head_gallery_model.h"
+#include "ui/gallery/head_gallery_model.h"
 
-#include "ui/rule_palette.h"
+#include "ui/heatmap/rule_palette.h"
 
 #include <algorithm>
 #include <cmath>

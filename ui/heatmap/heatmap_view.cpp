@@ -1,7 +1,7 @@
-#include "ui/heatmap_view.h"
+#include "ui/heatmap/heatmap_view.h"
 
-#include "ui/heatmap_text.h"
-#include "ui/rule_palette.h"
+#include "ui/heatmap/heatmap_text.h"
+#include "ui/heatmap/rule_palette.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -1,4 +1,4 @@
-#include "ui/workload_panel.h"
+#include "ui/panels/workload_panel.h"
 
 #include <QComboBox>
 #include <QFileInfo>

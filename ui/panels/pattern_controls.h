@@ -4,7 +4,7 @@
 // any of them switches the preset to "Custom" and keeps the other values.
 // Also the layers the pattern applies to (all, or a range) for the model level.
 #include "core/pattern/pattern_spec.h"
-#include "ui/analysis_results.h"
+#include "ui/controller/analysis_results.h"
 
 #include <QWidget>
 

@@ -1,4 +1,4 @@
-#include "ui/workload_builder.h"
+#include "ui/controller/workload_builder.h"
 
 #include "core/common/error.h"
 #include "core/common/parallel.h"

@@ -1,6 +1,6 @@
-#include "ui/head_gallery_view.h"
+#include "ui/gallery/head_gallery_view.h"
 
-#include "ui/head_gallery_model.h"
+#include "ui/gallery/head_gallery_model.h"
 
 #include <QHeaderView>
 #include <QPainter>

@@ -1,4 +1,4 @@
-#include "ui/pattern_controls.h"
+#include "ui/panels/pattern_controls.h"
 
 #include "core/pattern/presets.h"
 

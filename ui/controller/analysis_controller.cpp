@@ -1,10 +1,10 @@
-#include "ui/analysis_controller.h"
+#include "ui/controller/analysis_controller.h"
 
 #include "core/common/error.h"
 #include "core/model/model_input.h"
-#include "ui/pattern_pipeline.h"
-#include "ui/thread_priority.h"
-#include "ui/workload_builder.h"
+#include "ui/controller/pattern_pipeline.h"
+#include "ui/controller/thread_priority.h"
+#include "ui/controller/workload_builder.h"
 
 #include <QMetaObject>
 

@@ -1,4 +1,4 @@
-#include "ui/readouts_panel.h"
+#include "ui/panels/readouts_panel.h"
 
 #include <QApplication>
 #include <QDoubleSpinBox>

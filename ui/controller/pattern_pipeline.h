@@ -3,7 +3,7 @@
 // controller's workers and the tests call the same code. Every figure comes from
 // core's computeHeadMetrics/aggregateMetrics with the workload's cached
 // DenseReference, so the values equal what analyzeCaptures (the CLI) computes.
-#include "ui/analysis_results.h"
+#include "ui/controller/analysis_results.h"
 
 #include <functional>
 #include <map>

@@ -10,7 +10,7 @@
 //  - the model-level loss (a sparse forward pass compared with the cached dense
 //    logits) starts after a short debounce, reports per-layer progress and is
 //    cancelled through the forward's progress callback when a newer change comes.
-#include "ui/analysis_results.h"
+#include "ui/controller/analysis_results.h"
 
 #include <QObject>
 #include <QString>

@@ -1,4 +1,4 @@
-#include "ui/readout_format.h"
+#include "ui/panels/readout_format.h"
 
 #include "core/metrics/speedup_estimate.h"
 

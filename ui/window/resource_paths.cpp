@@ -1,4 +1,4 @@
-#include "ui/resource_paths.h"
+#include "ui/window/resource_paths.h"
 
 #include <QCoreApplication>
 #include <QDir>

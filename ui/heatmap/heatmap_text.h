@@ -1,6 +1,6 @@
 #pragma once
 // Text shown by the heatmap: token labels for the axes and the hover tooltip.
-#include "ui/analysis_results.h"
+#include "ui/controller/analysis_results.h"
 
 #include <QString>
 

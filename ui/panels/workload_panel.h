@@ -3,7 +3,7 @@
 // their descriptions from samples/manifest.json, open / paste text, the token
 // count and the max-tokens control with a visible truncation note.
 #include "core/workload/sample_manifest.h"
-#include "ui/analysis_results.h"
+#include "ui/controller/analysis_results.h"
 
 #include <QWidget>
 

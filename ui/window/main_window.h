@@ -3,7 +3,7 @@
 // left, readouts on the right, the head gallery below. Wires the pages to the
 // AnalysisController; shows errors through an injectable sink (a message box by
 // default) so tests can check the error path without a modal dialog.
-#include "ui/analysis_results.h"
+#include "ui/controller/analysis_results.h"
 
 #include <QMainWindow>
 
