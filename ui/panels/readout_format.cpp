@@ -12,7 +12,10 @@ namespace {
 
 QString tr(const char* s) { return QCoreApplication::translate("Readouts", s); }
 
-// 1234567 -> "1.23 M"; FLOPs and pair counts span many orders of magnitude.
+QString fixed(double v, int digits) { return QString::number(v, 'f', digits); }
+
+}  // namespace
+
 QString engineering(double v) {
     const char* units[] = {"", " k", " M", " G", " T", " P"};
     int u = 0;
@@ -23,9 +26,15 @@ QString engineering(double v) {
     return QString::number(v, 'g', 3) + QString::fromLatin1(units[u]);
 }
 
-QString fixed(double v, int digits) { return QString::number(v, 'f', digits); }
-
-}  // namespace
+QString withSiPrefix(double v, const QString& unit) {
+    if (v == 0.0 || !std::isfinite(v)) return QString::number(v) + QLatin1Char(' ') + unit;
+    static const struct { double scale; const char* prefix; } kPrefixes[] = {
+        {1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}, {1.0, ""}, {1e-3, "m"}, {1e-6, "µ"}, {1e-9, "n"}, {1e-12, "p"}};
+    for (const auto& p : kPrefixes)
+        if (std::abs(v) >= p.scale || p.scale == 1e-12)
+            return QString::number(v / p.scale, 'g', 3) + QLatin1Char(' ') + QString::fromUtf8(p.prefix) + unit;
+    return {};
+}
 
 QString figureName(Figure f) {
     switch (f) {

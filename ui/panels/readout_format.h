@@ -34,6 +34,11 @@ enum class Figure {
 // Model-level figures (sparse forward pass against the dense one).
 enum class EvalFigure { LossDense, LossSparse, LossDelta, PplRatio, Top1Agreement, Count };
 
+// 1234567 -> "1.23 M"; FLOPs and pair counts span many orders of magnitude.
+QString engineering(double v);
+// 0.00123, "s" -> "1.23 ms"; 4.5e9, "B/s" -> "4.5 GB/s" (3 significant digits).
+QString withSiPrefix(double v, const QString& unit);
+
 QString figureName(Figure f);
 QString figureToolTip(Figure f);
 QString evalFigureName(EvalFigure f);

@@ -18,6 +18,7 @@ namespace sparsescope::ui {
 
 class AnalysisController;
 class HeatmapView;
+class DeploymentPanel;
 class HeadGalleryModel;
 class HeadGalleryView;
 class PatternControls;
@@ -54,6 +55,7 @@ public:
     WorkloadPanel* workloadPanel() const { return workloadPanel_; }
     HeadGalleryModel* galleryModel() const { return galleryModel_; }
     HeadGalleryView* gallery() const { return gallery_; }
+    DeploymentPanel* deployment() const { return deployment_; }
 
 signals:
     void errorShown(const QString& title, const QString& text);
@@ -76,6 +78,7 @@ private:
     WorkloadPanel* workloadPanel_ = nullptr;
     HeadGalleryModel* galleryModel_ = nullptr;
     HeadGalleryView* gallery_ = nullptr;
+    DeploymentPanel* deployment_ = nullptr;
     RecentFiles* recent_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QLabel* status_ = nullptr;
