@@ -119,7 +119,8 @@ private slots:
         PatternSpec topk;
         topk.topk = 64;
         const ContextCostPoint o = contextCostPoint(topk, s, nullptr, 10000);
-        QCOMPARE(o.kvBytesPattern, 2.0 * 2.0 * (64 * (8 + 8) + 10000 * 8) * 2.0);
+        // top-k keeps K keys plus the diagonal (method_cost.h counts them as disjoint).
+        QCOMPARE(o.kvBytesPattern, 2.0 * 2.0 * (65 * (8 + 8) + 10000 * 8) * 2.0);
     }
 
     void windowCrossovers_data() {
@@ -196,12 +197,15 @@ private slots:
         topk.topk = 64;
         const ContextCostCurves o = contextCostCurves(topk, s, nullptr, {1000, 10000});
         QVERIFY(o.dataDependent);
-        // Per row: 2d t selector + c min(t, K) core < c t  <=>  t > c K / (c - 2d) = 21*64/5
-        QCOMPARE(o.decodeFlops.cheaper, int64_t(std::floor(21.0 * 64 / 5)) + 1);
-        QCOMPARE(o.decodeFlops.saving2x, int64_t(0));  // at best c / 2d = 1.3x
-        // Bytes: 64 (d + dv) + t d (it reads every key to choose) < t (d + dv) from t = 129,
-        // and never half of dense.
-        QCOMPARE(o.decodeBytes.cheaper, int64_t(129));
+        // Per row (c = 2d + 2dv + 5 = 37, d = 8): 2d t selector + c min(t, K + 1) core
+        // < c t  <=>  t > c (K + 1) / (c - 2d) = 37 * 65 / 21 = 114.5; 2x from
+        // 37 t >= 2 (37 * 65 + 16 t), t >= 962; never 10x (at best c / 2d = 2.3x).
+        QCOMPARE(o.decodeFlops.cheaper, int64_t(115));
+        QCOMPARE(o.decodeFlops.saving2x, int64_t(962));
+        QCOMPARE(o.decodeFlops.saving10x, int64_t(0));
+        // Bytes: 65 (d + dv) + t d (it reads every key to choose) < t (d + dv) from
+        // t = 131, and never half of dense.
+        QCOMPARE(o.decodeBytes.cheaper, int64_t(131));
         QCOMPARE(o.decodeBytes.saving2x, int64_t(0));
     }
 

@@ -89,7 +89,7 @@ CostContextView::CostContextView(QWidget* parent) : QWidget(parent) {
     title_->setWordWrap(true);
     layout->addWidget(title_);
     plot_ = new QCustomPlot(this);
-    plot_->setMinimumSize(420, 440);
+    plot_->setMinimumSize(400, 320);
     costRect_ = plot_->axisRect();
     shareRect_ = new QCPAxisRect(plot_);
     plot_->plotLayout()->addElement(1, 0, shareRect_);
