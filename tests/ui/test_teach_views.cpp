@@ -22,6 +22,8 @@
 
 #include <QDir>
 #include <QDockWidget>
+#include <QMenu>
+#include <QMenuBar>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -108,10 +110,15 @@ private slots:
     }
 
     void docksAndMenu() {
+        QMenu* view = nullptr;
+        for (QAction* a : win_->menuBar()->actions())
+            if (a->text() == QStringLiteral("&View")) view = a->menu();
+        QVERIFY(view);
         for (const char* name : {"tokensDock", "explainDock", "reachabilityDock", "costContextDock"}) {
             auto* dock = win_->findChild<QDockWidget*>(QString::fromLatin1(name));
             QVERIFY2(dock, name);
-            QVERIFY(dock->toggleViewAction()->associatedObjects().size() >= 2);  // the dock and the View menu
+            QVERIFY2(view->actions().contains(dock->toggleViewAction()), name);
+            QCOMPARE(win_->dockWidgetArea(dock), Qt::BottomDockWidgetArea);
         }
     }
 
@@ -215,6 +222,8 @@ private slots:
         QVERIFY(a != b);
         QVERIFY(b.contains(QStringLiteral("the first 4 tokens, and every 128th token back")));
         QVERIFY(b.contains(QStringLiteral("of the pairs at 300 tokens")));
+        QVERIFY(e->text().contains(docks().reachability->summaryText()));
+        QVERIFY(e->text().contains(QStringLiteral("At long context.")));
         // Right after a change the rules show at once; the density waits for the mask.
         win_->patternControls()->setSpec(windowSpec(100));
         QVERIFY(e->explanation().contains(QStringLiteral("its 100 most recent tokens")));

@@ -23,7 +23,8 @@ QString tokensText(int64_t n) {
     if (n < 1000) return QString::number(n);
     if (n < 1000000) {
         const double k = double(n) / 1000.0;
-        return (k < 10 ? QString::number(k, 'f', 1) : QString::number(std::llround(k))) + QStringLiteral("k");
+        const bool whole = std::abs(k - std::round(k)) < 0.05;
+        return (k < 10 && !whole ? QString::number(k, 'f', 1) : QString::number(std::llround(k))) + QStringLiteral("k");
     }
     const double m = double(n) / 1e6;
     return (m < 10 && std::abs(m - std::round(m)) > 0.05 ? QString::number(m, 'f', 1) : QString::number(std::llround(m))) +
@@ -89,7 +90,7 @@ CostContextView::CostContextView(QWidget* parent) : QWidget(parent) {
     title_->setWordWrap(true);
     layout->addWidget(title_);
     plot_ = new QCustomPlot(this);
-    plot_->setMinimumSize(400, 320);
+    plot_->setMinimumSize(360, 200);
     costRect_ = plot_->axisRect();
     shareRect_ = new QCPAxisRect(plot_);
     plot_->plotLayout()->addElement(1, 0, shareRect_);
@@ -110,7 +111,11 @@ CostContextView::CostContextView(QWidget* parent) : QWidget(parent) {
     QCPAxis* speed = shareRect_->axis(QCPAxis::atRight);
     speed->setVisible(true);
     speed->setTickLabels(true);
-    speed->setLabel(tr("whole-model speed-up (×)"));
+    speed->setScaleType(QCPAxis::stLogarithmic);
+    auto speedTicks = QSharedPointer<QCPAxisTickerLog>::create();
+    speedTicks->setSubTickCount(8);
+    speed->setTicker(speedTicks);
+    speed->setLabel(tr("whole-model speed-up (×, log)"));
     speed->setLabelColor(kSpeedupColor);
 
     QCPAxis* cx = costRect_->axis(QCPAxis::atBottom);
@@ -227,18 +232,22 @@ void CostContextView::show(const ContextCostCurves& c) {
         plot_->graph(k)->setData(x, modelCurve && !c.hasModel ? QVector<double>() : v[k], true);
         plot_->graph(k)->setVisible(!modelCurve || c.hasModel);
     }
-    auto fit = [&](QCPAxis* axis, int a, int b) {
+    // Both cost axes span the same number of decades, so equal ratios look equal
+    // (the dense-to-pattern gap of FLOPs and of bytes can be compared by eye).
+    auto decades = [&](int a, int b) {
         double lo = 1e300, hi = 0;
         for (int k : {a, b})
             for (double y : v[k])
                 if (y > 0) lo = std::min(lo, y), hi = std::max(hi, y);
-        if (hi > 0) axis->setRange(std::pow(10.0, std::floor(std::log10(lo))), std::pow(10.0, std::ceil(std::log10(hi))));
+        return hi > 0 ? std::pair{std::floor(std::log10(lo)), std::ceil(std::log10(hi))} : std::pair{0.0, 1.0};
     };
-    fit(costRect_->axis(QCPAxis::atLeft), FlopsDense, FlopsPattern);
-    fit(costRect_->axis(QCPAxis::atRight), BytesDense, BytesPattern);
+    const auto fl = decades(FlopsDense, FlopsPattern), by = decades(BytesDense, BytesPattern);
+    const double span = std::max({fl.second - fl.first, by.second - by.first, 1.0});
+    costRect_->axis(QCPAxis::atLeft)->setRange(std::pow(10.0, fl.second - span), std::pow(10.0, fl.second));
+    costRect_->axis(QCPAxis::atRight)->setRange(std::pow(10.0, by.second - span), std::pow(10.0, by.second));
     double top = 1.0;
     for (double s : v[ModelSpeedup]) top = std::max(top, s);
-    shareRect_->axis(QCPAxis::atRight)->setRange(1.0, top > 1.0 ? top * 1.08 : 2.0);
+    shareRect_->axis(QCPAxis::atRight)->setRange(1.0, std::max(2.0, top * 1.3));
     markCrossovers(c);
 
     const QString patternName = QString::fromStdString(pattern_->preset);
@@ -278,6 +287,20 @@ void CostContextView::markCrossovers(const ContextCostCurves& c) {
         text->setColor(kFlopsColor);
         text->setBrush(QColor(255, 255, 255, 200));
     }
+    QStringList below;
+    for (const auto& [n, label] : marks)
+        if (n > 0 && n < grid_.front()) below << QStringLiteral("%1 at %2").arg(label, tokensText(n));
+    if (!below.isEmpty()) {
+        auto* text = new QCPItemText(plot_);
+        text->setClipAxisRect(costRect_);
+        text->position->setAxisRect(costRect_);
+        text->position->setType(QCPItemPosition::ptAxisRectRatio);
+        text->position->setCoords(0.99, 0.97);
+        text->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+        text->setText(tr("decode FLOPs crossovers below 1k tokens: %1").arg(below.join(QStringLiteral(", "))));
+        text->setColor(kFlopsColor);
+        text->setBrush(QColor(255, 255, 255, 220));
+    }
     if (!c.hasModel) {
         auto* text = new QCPItemText(plot_);
         text->setClipAxisRect(shareRect_);
@@ -286,6 +309,27 @@ void CostContextView::markCrossovers(const ContextCostCurves& c) {
         text->position->setCoords(0.5, 0.5);
         text->setText(tr("Attention only: a Q/K/V set has no model config,\nso the whole-model share is unknown."));
     }
+}
+
+QString CostContextView::headline() const {
+    if (!curves_) return {};
+    const ContextCostCurves& c = *curves_;
+    if (c.decodeDense) return tr("This pattern does not sparsify decoding: a decoded token costs what dense costs.");
+    QString text;
+    if (c.decodeFlops.cheaper == 0) text = tr("Per decoded token it never costs fewer attention FLOPs than dense up to 1M tokens.");
+    else
+        text = tr("Per decoded token its attention costs fewer FLOPs than dense from %1 tokens, half from %2, a tenth from %3.")
+                   .arg(tokensText(c.decodeFlops.cheaper),
+                        c.decodeFlops.saving2x ? tokensText(c.decodeFlops.saving2x) : tr("never (≤ 1M)"),
+                        c.decodeFlops.saving10x ? tokensText(c.decodeFlops.saving10x) : tr("never (≤ 1M)"));
+    if (c.hasModel)
+        for (const ContextCostPoint& p : c.points)
+            if (p.context == 100000)
+                text += tr(" At 100k tokens the whole model runs %1× faster per decoded token (attention is %2 % of "
+                           "its FLOPs dense).")
+                            .arg(p.decodeModelSpeedup, 0, 'f', 2)
+                            .arg(100.0 * p.decodeShareDense, 0, 'f', 0);
+    return text;
 }
 
 QString CostContextView::summaryText() const {

@@ -36,6 +36,8 @@ public:
     const std::vector<int64_t>& grid() const { return grid_; }
     QCustomPlot* plot() const { return plot_; }
     QString summaryText() const;
+    // One or two sentences for the Explain panel: decode crossovers, model speed-up at 100k.
+    QString headline() const;
     bool isComputing() const { return computing_; }
 
     // Graph indices in plot(): what each curve shows (all per decoded token).

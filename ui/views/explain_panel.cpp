@@ -22,6 +22,7 @@ ExplainPanel::ExplainPanel(QWidget* parent) : QWidget(parent) {
 }
 
 void ExplainPanel::setPattern(const PatternSpec& pattern) {
+    if (!hasPattern_ || !samePattern(pattern, pattern_)) reachability_.clear(), cost_.clear();
     pattern_ = pattern;
     hasPattern_ = true;
     render();
@@ -30,9 +31,20 @@ void ExplainPanel::setPattern(const PatternSpec& pattern) {
 void ExplainPanel::setStage(const HeadStagePtr& stage) {
     stage_ = stage;
     if (stage_) {
+        if (hasPattern_ && !samePattern(stage_->pattern, pattern_)) reachability_.clear(), cost_.clear();
         pattern_ = stage_->pattern;
         hasPattern_ = true;
     }
+    render();
+}
+
+void ExplainPanel::setReachabilitySummary(const QString& text) {
+    reachability_ = text;
+    render();
+}
+
+void ExplainPanel::setCostSummary(const QString& text) {
+    cost_ = text;
     render();
 }
 
@@ -61,6 +73,9 @@ void ExplainPanel::render() {
         explanation_.clear();
         html += tr("<p>Invalid pattern: %1</p>").arg(QString::fromStdString(e.what()).toHtmlEscaped());
     }
+    if (!reachability_.isEmpty())
+        html += tr("<p><b>Across layers.</b> %1</p>").arg(reachability_.toHtmlEscaped());
+    if (!cost_.isEmpty()) html += tr("<p><b>At long context.</b> %1</p>").arg(cost_.toHtmlEscaped());
     if (preset)
         html += tr("<p><b>%1</b><br>%2<br><small>Source: %3</small></p>")
                     .arg(QString::fromStdString(preset->title).toHtmlEscaped(),

@@ -19,6 +19,9 @@ public:
 
     void setPattern(const PatternSpec& pattern);  // rules only, density pending
     void setStage(const HeadStagePtr& stage);     // rules + the mask's density
+    // What the other views found for this pattern (cleared when the pattern changes).
+    void setReachabilitySummary(const QString& text);
+    void setCostSummary(const QString& text);
 
     // The sentence shown (plain text), for tests.
     QString explanation() const { return explanation_; }
@@ -32,6 +35,7 @@ private:
     bool hasPattern_ = false;
     HeadStagePtr stage_;
     QString explanation_;
+    QString reachability_, cost_;
 };
 
 }  // namespace sparsescope::ui

@@ -67,7 +67,7 @@ ReachabilityView::ReachabilityView(QWidget* parent) : QWidget(parent) {
     layout->addLayout(bar);
 
     plot_ = new QCustomPlot(this);
-    plot_->setMinimumSize(300, 300);
+    plot_->setMinimumSize(200, 150);
     plot_->xAxis->setLabel(tr("key position j"));
     plot_->yAxis->setLabel(tr("query position i"));
     plot_->yAxis->setRangeReversed(true);

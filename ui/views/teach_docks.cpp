@@ -44,7 +44,10 @@ TeachDocks installTeachDocks(QMainWindow* window, AnalysisController* controller
         viewMenu->addAction(toggle);
     }
     first->raise();
-    window->resizeDocks({first}, {320}, Qt::Vertical);
+    // The bottom area sits under the heatmap only; the side docks keep their height.
+    window->setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    window->setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    window->resizeDocks({first}, {280}, Qt::Vertical);
 
     QObject::connect(controller, &AnalysisController::headReady, window, [d](const HeadStagePtr& s) {
         d.tokens->setStage(s);
@@ -57,6 +60,9 @@ TeachDocks installTeachDocks(QMainWindow* window, AnalysisController* controller
         d.explain->setPattern(p);
         d.cost->setPattern(p);
     });
+    QObject::connect(d.reachability, &ReachabilityView::computed, d.explain,
+                     [d] { d.explain->setReachabilitySummary(d.reachability->summaryText()); });
+    QObject::connect(d.cost, &CostContextView::computed, d.explain, [d] { d.explain->setCostSummary(d.cost->headline()); });
     QObject::connect(d.tokens, &TokenView::querySelected, heatmap, [heatmap](qint64 row) { heatmap->showQueryRow(row); });
     return d;
 }

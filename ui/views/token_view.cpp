@@ -53,7 +53,7 @@ QWidget* TokenView::viewport() const { return edit_->viewport(); }
 
 QColor TokenView::keyColor(int category, double weight, double maxWeight) {
     const double t = maxWeight > 0 ? std::clamp(weight / maxWeight, 0.0, 1.0) : 0.0;
-    return mixWithWhite(categoryColor(category), 0.18 + 0.82 * std::sqrt(t));
+    return mixWithWhite(categoryColor(category), 0.3 + 0.7 * std::sqrt(t));
 }
 
 QColor TokenView::baseBackground(int64_t j) const { return j % 2 ? kOdd : kEven; }

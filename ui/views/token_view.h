@@ -27,7 +27,7 @@ public:
     int64_t selectedQuery() const { return selected_; }
 
     // Highlight colour of kept key j of the selected row: the rule's colour mixed
-    // with white, alpha = 0.18 + 0.82 sqrt(p_ij / max_j p_ij) (sqrt: attention is
+    // with white, alpha = 0.3 + 0.7 sqrt(p_ij / max_j p_ij) (sqrt: attention is
     // peaked, a linear scale would leave most kept keys invisible).
     static QColor keyColor(int category, double weight, double maxWeight);
 
