@@ -118,7 +118,7 @@ private slots:
             auto* dock = win_->findChild<QDockWidget*>(QString::fromLatin1(name));
             QVERIFY2(dock, name);
             QVERIFY2(view->actions().contains(dock->toggleViewAction()), name);
-            QCOMPARE(win_->dockWidgetArea(dock), Qt::BottomDockWidgetArea);
+            QVERIFY(win_->tabifiedDockWidgets(win_->findChild<QDockWidget*>(QStringLiteral("galleryDock"))).contains(dock));
         }
     }
 

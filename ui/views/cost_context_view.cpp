@@ -150,6 +150,9 @@ CostContextView::CostContextView(QWidget* parent) : QWidget(parent) {
     summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(summary_);
     title_->setText(tr("Cost against context length: open a model or a Q/K/V set."));
+    debounce_.setSingleShot(true);
+    debounce_.setInterval(120);
+    connect(&debounce_, &QTimer::timeout, this, &CostContextView::recompute);
 }
 
 CostContextView::~CostContextView() = default;
@@ -157,7 +160,8 @@ CostContextView::~CostContextView() = default;
 void CostContextView::setWorkload(const WorkloadPtr& workload) {
     if (workload == workload_) return;
     workload_ = workload;
-    recompute();
+    computing_ = workload_ && pattern_;
+    debounce_.start();
 }
 
 void CostContextView::setPattern(const PatternSpec& pattern) {
@@ -166,11 +170,15 @@ void CostContextView::setPattern(const PatternSpec& pattern) {
         return;
     }
     pattern_ = pattern;
-    recompute();
+    computing_ = workload_ != nullptr;
+    debounce_.start();
 }
 
 void CostContextView::recompute() {
-    if (!workload_ || !pattern_ || workload_->layers.empty()) return;
+    if (!workload_ || !pattern_ || workload_->layers.empty()) {
+        computing_ = false;
+        return;
+    }
     const Workload& w = *workload_;
     const PatternSpec spec = *pattern_;
     AttentionShape shape;
@@ -190,6 +198,7 @@ void CostContextView::recompute() {
         }
     } catch (const Error& e) {
         title_->setText(tr("Cost against context length: %1").arg(QString::fromStdString(e.what())));
+        computing_ = false;
         return;
     }
     const uint64_t request = ++request_;

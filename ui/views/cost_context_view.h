@@ -9,6 +9,7 @@
 #include "ui/controller/analysis_results.h"
 
 #include <QFutureWatcher>
+#include <QTimer>
 #include <QWidget>
 
 #include <memory>
@@ -63,6 +64,7 @@ private:
     std::unique_ptr<QFutureWatcher<std::shared_ptr<ContextCostCurves>>> watcher_;
     uint64_t request_ = 0;
     bool computing_ = false;
+    QTimer debounce_;  // a slider drag starts one computation when it rests, not one per step
 };
 
 }  // namespace sparsescope::ui

@@ -31,23 +31,22 @@ TeachDocks installTeachDocks(QMainWindow* window, AnalysisController* controller
                  {d.reachability, QT_TRANSLATE_NOOP("TeachDocks", "Reachability"), "reachabilityDock", "Ctrl+Shift+R"},
                  {d.cost, QT_TRANSLATE_NOOP("TeachDocks", "Cost vs context length"), "costContextDock", "Ctrl+Shift+C"}};
     viewMenu->addSeparator();
-    QDockWidget* first = nullptr;
+    // Tabbed with the head gallery when there is one, so the heatmap keeps its size
+    // and the token view sits beside it; else together at the bottom.
+    QDockWidget* first = window->findChild<QDockWidget*>(QStringLiteral("galleryDock"));
+    QDockWidget* shown = first;
     for (const auto& k : docks) {
         auto* dock = new QDockWidget(QObject::tr(k.title), window);
         dock->setObjectName(QString::fromLatin1(k.name));
         dock->setWidget(k.widget);
-        window->addDockWidget(Qt::BottomDockWidgetArea, dock);
+        window->addDockWidget(first ? window->dockWidgetArea(first) : Qt::BottomDockWidgetArea, dock);
         if (first) window->tabifyDockWidget(first, dock);
-        else first = dock;
+        else first = shown = dock;
         QAction* toggle = dock->toggleViewAction();
         toggle->setShortcut(QKeySequence(QString::fromLatin1(k.shortcut)));
         viewMenu->addAction(toggle);
     }
-    first->raise();
-    // The bottom area sits under the heatmap only; the side docks keep their height.
-    window->setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
-    window->setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-    window->resizeDocks({first}, {280}, Qt::Vertical);
+    shown->raise();
 
     QObject::connect(controller, &AnalysisController::headReady, window, [d](const HeadStagePtr& s) {
         d.tokens->setStage(s);

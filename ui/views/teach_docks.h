@@ -1,6 +1,6 @@
 #pragma once
 // The teaching views of issue 6 as dock widgets of the main window (tabbed
-// together at the bottom), their View-menu entries and their wiring to the
+// with the head gallery dock, "galleryDock"), their View-menu entries and their wiring to the
 // controller, the pattern controls and the heatmap: kept out of main_window.cpp,
 // which only calls installTeachDocks().
 #include <QObject>

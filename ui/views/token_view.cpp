@@ -142,7 +142,12 @@ void TokenView::selectQuery(int64_t i) {
     if (!shown_ || i < -1 || i >= shown_->n()) return;
     selected_ = i;
     applyHighlight();
-    if (i >= 0) emit querySelected(i);
+    if (i < 0) return;
+    QTextCursor c(edit_->document());  // keep the selected token in view
+    c.setPosition(start_[size_t(i)]);
+    edit_->setTextCursor(c);
+    edit_->ensureCursorVisible();
+    emit querySelected(i);
 }
 
 QColor TokenView::tokenBackground(int64_t j) const {
