@@ -200,6 +200,14 @@ void HeatmapView::resetZoom() {
     setViewWindow(0, n, 0, n);
 }
 
+void HeatmapView::showQueryRow(int64_t row) {
+    if (!stage_) return;
+    const int64_t n = stage_->workload->n();
+    const int64_t rows = std::min<int64_t>(n, 64);
+    const int64_t row0 = std::clamp<int64_t>(row - rows / 2, 0, n - rows);
+    setViewWindow(row0, row0 + rows, 0, n);
+}
+
 void HeatmapView::onRangeChanged() {
     if (adjusting_ || !stage_) return;
     adjusting_ = true;

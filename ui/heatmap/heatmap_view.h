@@ -38,6 +38,8 @@ public:
     // Shows query rows [row0, row1) x key columns [col0, col1).
     void setViewWindow(int64_t row0, int64_t row1, int64_t col0, int64_t col1);
     void resetZoom();
+    // Scrolls to query row `row`: up to 64 rows around it, every key column.
+    void showQueryRow(int64_t row);
     static QString modeName(Mode m);
 
     // For tests and screenshots.

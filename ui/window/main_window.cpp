@@ -162,6 +162,7 @@ void MainWindow::buildMenus() {
                         this, [this, m] { heatmap_->setMode(static_cast<HeatmapView::Mode>(m)); });
     view->addSeparator();
     view->addAction(tr("Reset zoom"), QKeySequence(tr("Ctrl+0")), heatmap_, &HeatmapView::resetZoom);
+    teach_ = installTeachDocks(this, controller_, pattern_, heatmap_, view);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("About SparseScope"), this, [this] {

@@ -4,6 +4,7 @@
 // AnalysisController; shows errors through an injectable sink (a message box by
 // default) so tests can check the error path without a modal dialog.
 #include "ui/controller/analysis_results.h"
+#include "ui/views/teach_docks.h"
 
 #include <QMainWindow>
 
@@ -56,6 +57,7 @@ public:
     HeadGalleryModel* galleryModel() const { return galleryModel_; }
     HeadGalleryView* gallery() const { return gallery_; }
     DeploymentPanel* deployment() const { return deployment_; }
+    const TeachDocks& teachDocks() const { return teach_; }
 
 signals:
     void errorShown(const QString& title, const QString& text);
@@ -88,6 +90,7 @@ private:
     QString pendingRecentPath_;
     int pendingRecentKind_ = -1;
     ErrorSink errorSink_;
+    TeachDocks teach_;  // tokens, explain, reachability, cost vs context (issue 6)
 };
 
 }  // namespace sparsescope::ui
