@@ -1,5 +1,7 @@
 #include "ui/heatmap/heatmap_view.h"
 
+#include "ui/heatmap/cell_map.h"
+
 #include "ui/heatmap/heatmap_text.h"
 #include "ui/heatmap/rule_palette.h"
 
@@ -103,25 +105,8 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent) {
     plot_->setNoAntialiasingOnDrag(true);
     plot_->xAxis->setLabel(tr("key position j"));
     plot_->yAxis->setLabel(tr("query position i"));
-    plot_->yAxis->setRangeReversed(true);
     plot_->xAxis->setTickLabelRotation(0);
-    // The axis lines sit a few pixels off the data: a 1-2 pixel strip at the edge
-    // (4 sink columns of 1024 tokens) would otherwise hide under the left axis line.
-    plot_->xAxis->setOffset(4);
-    plot_->yAxis->setOffset(4);
-    for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis}) {
-        axis->setTickLength(0, 4);  // ticks point outwards, never over the first cells
-        axis->setSubTickLength(0, 2);
-    }
-    // Grid lines would show through as a line over the first row and column.
-    plot_->xAxis->grid()->setVisible(false);
-    plot_->yAxis->grid()->setVisible(false);
-    map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
-    map_->setInterpolate(false);
-    // Antialiased plottables are drawn half a pixel off (QCPPainter's 0.5 translation),
-    // which moves every cell one pixel right and clips the last column.
-    map_->setAntialiased(false);
-    map_->setTightBoundary(false);
+    map_ = addCellMap(plot_);
     scale_ = new QCPColorScale(plot_);
     scale_->setType(QCPAxis::atRight);
     scale_->setBarWidth(10);

@@ -1,5 +1,7 @@
 #include "ui/views/reachability_view.h"
 
+#include "ui/heatmap/cell_map.h"
+
 #include "core/common/error.h"
 #include "ui/heatmap/rule_palette.h"
 
@@ -70,10 +72,7 @@ ReachabilityView::ReachabilityView(QWidget* parent) : QWidget(parent) {
     plot_->setMinimumSize(200, 150);
     plot_->xAxis->setLabel(tr("key position j"));
     plot_->yAxis->setLabel(tr("query position i"));
-    plot_->yAxis->setRangeReversed(true);
-    map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
-    map_->setInterpolate(false);
-    map_->setTightBoundary(false);
+    map_ = addCellMap(plot_);
     scale_ = new QCPColorScale(plot_);
     scale_->setType(QCPAxis::atRight);
     scale_->setBarWidth(12);

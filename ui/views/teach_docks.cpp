@@ -29,7 +29,7 @@ TeachDocks installTeachDocks(QMainWindow* window, AnalysisController* controller
     } docks[] = {{d.tokens, QT_TRANSLATE_NOOP("TeachDocks", "Tokens"), "tokensDock", "Ctrl+Shift+T"},
                  {d.explain, QT_TRANSLATE_NOOP("TeachDocks", "Explain"), "explainDock", "Ctrl+Shift+E"},
                  {d.reachability, QT_TRANSLATE_NOOP("TeachDocks", "Reachability"), "reachabilityDock", "Ctrl+Shift+R"},
-                 {d.cost, QT_TRANSLATE_NOOP("TeachDocks", "Cost vs context length"), "costContextDock", "Ctrl+Shift+C"}};
+                 {d.cost, QT_TRANSLATE_NOOP("TeachDocks", "Cost vs context"), "costContextDock", "Ctrl+Shift+C"}};
     viewMenu->addSeparator();
     // Tabbed with the head gallery when there is one, so the heatmap keeps its size
     // and the token view sits beside it; else together at the bottom.

@@ -127,7 +127,7 @@ void MainWindow::buildDocks() {
 
     galleryModel_ = new HeadGalleryModel(this);
     gallery_ = new HeadGalleryView(galleryModel_);
-    auto* galleryDock = new QDockWidget(tr("All heads (recall under the pattern)"), this);
+    auto* galleryDock = new QDockWidget(tr("All heads"), this);
     galleryDock->setObjectName(QStringLiteral("galleryDock"));
     galleryDock->setWidget(gallery_);
     addDockWidget(Qt::RightDockWidgetArea, galleryDock);
