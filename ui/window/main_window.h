@@ -9,6 +9,7 @@
 
 #include <functional>
 
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -17,12 +18,15 @@ class QPushButton;
 namespace sparsescope::ui {
 
 class AnalysisController;
+class CompareView;
+class ExportActions;
 class HeatmapView;
 class HeadGalleryModel;
 class HeadGalleryView;
 class PatternControls;
 class ReadoutsPanel;
 class RecentFiles;
+class SessionActions;
 class WorkloadPanel;
 
 class MainWindow : public QMainWindow {
@@ -55,6 +59,15 @@ public:
     HeadGalleryModel* galleryModel() const { return galleryModel_; }
     HeadGalleryView* gallery() const { return gallery_; }
 
+    // Comparison, export and sessions (issue 6).
+    CompareView* compareView() const { return compare_; }
+    QDockWidget* compareDock() const { return compareDock_; }
+    ExportActions* exportActions() const { return exports_; }
+    SessionActions* sessionActions() const { return sessions_; }
+    QString samplesDir() const { return samplesDir_; }
+    // Shows an error through the sink (a message box by default).
+    void showError(const QString& title, const QString& text);
+
 signals:
     void errorShown(const QString& title, const QString& text);
 
@@ -62,7 +75,6 @@ private:
     void buildMenus();
     void buildDocks();
     void connectController();
-    void showError(const QString& title, const QString& text);
     void onWorkloadChanged(const WorkloadPtr& w);
     void pickOpenModel();
     void pickOpenQkv();
@@ -85,6 +97,11 @@ private:
     QString pendingRecentPath_;
     int pendingRecentKind_ = -1;
     ErrorSink errorSink_;
+    // Issue 6: comparison view, export and session actions.
+    CompareView* compare_ = nullptr;
+    QDockWidget* compareDock_ = nullptr;
+    ExportActions* exports_ = nullptr;
+    SessionActions* sessions_ = nullptr;
 };
 
 }  // namespace sparsescope::ui
