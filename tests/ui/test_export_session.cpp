@@ -5,6 +5,7 @@
 // field in a fresh window; bad session files and unwritable targets end in the
 // error sink with the old state and any existing file intact; the dock layout
 // and geometry come back from QSettings (redirected to a temporary folder).
+#include "core/io/npy.h"
 #include "core/metrics/metrics_json.h"
 #include "core/pattern/pattern_json.h"
 #include "ui/controller/analysis_controller.h"
@@ -29,6 +30,7 @@
 #include <QSpinBox>
 #include <QTest>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <qcustomplot.h>
 
 using namespace sparsescope;
@@ -87,6 +89,19 @@ class TestExportSession : public QObject {
             if (!c->isLoading() && c->headStage() && c->headStage()->generation == g && c->layerStage() &&
                 c->layerStage()->generation == g && c->modelAttentionStage() && c->modelAttentionStage()->generation == g &&
                 !w->readouts()->isEvalStale() && c->modelEvalStage() && w->heatmap()->stage() == c->headStage())
+                return true;
+            QTest::qWait(20);
+        }
+        return false;
+    }
+
+    // Attention stages only (a Q/K/V set has no model-level figures).
+    static bool settleAttention(MainWindow* w) {
+        AnalysisController* c = w->controller();
+        for (int i = 0; i < 1000; ++i) {
+            const uint64_t g = c->generation();
+            if (!c->isLoading() && c->headStage() && c->headStage()->generation == g && c->modelAttentionStage() &&
+                c->modelAttentionStage()->generation == g && w->heatmap()->stage() == c->headStage())
                 return true;
             QTest::qWait(20);
         }
@@ -349,6 +364,76 @@ private slots:
         QVERIFY(errors_.front().contains(path("old.csv")));
         errors_.clear();
         QVERIFY(settle(win_.get()));
+    }
+
+    void sessionFileRoundTrip_data() {
+        QTest::addColumn<int>("kind");
+        QTest::newRow("sample") << 0;
+        QTest::newRow("file") << 1;
+        QTest::newRow("pasted") << 2;
+        QTest::newRow("npz") << 3;
+        QTest::newRow("npy") << 4;
+    }
+
+    void sessionFileRoundTrip() {
+        QFETCH(int, kind);
+        SessionState s;
+        s.modelDir = "/m";
+        s.maxTokens = 77;
+        s.textKind = SessionState::TextKind(std::min(kind, 2));
+        s.sampleId = kind == 0 ? "legal-gpl3" : "";
+        s.textPath = kind == 1 ? "/t.txt" : "";
+        s.text = kind == 2 ? "some \"quoted\" text\nwith a newline" : "";
+        if (kind >= 3) s.source = SessionState::Source::Qkv;
+        if (kind == 3) s.npz = "/x.npz";
+        if (kind == 4) s.q = "/q.npy", s.k = "/k.npy", s.v = "/v.npy";
+        s.pattern = custom();
+        s.patternLayers = {2, 3, 4};
+        s.layer = 3;
+        s.head = 5;
+        s.heatmapMode = "sparse";
+        s.logScale = true;
+        s.zoom = SessionZoom{1, 9, 2, 8};
+        const std::string text = sessionToJson(s);
+        const SessionState back = parseSession(text, "mem");
+        QCOMPARE(sessionToJson(back), text);
+        QCOMPARE(int(back.source), int(s.source));
+        QCOMPARE(back.text, s.text);
+        QVERIFY(back.zoom == s.zoom);
+        QVERIFY(sameRules(back.pattern, s.pattern));
+    }
+
+    void qkvSessionRestores() {
+        std::mt19937 rng(3);
+        std::normal_distribution<float> g(0, 1);
+        std::vector<float> data(size_t(2 * 40 * 8));
+        for (const char* name : {"set_q.npy", "set_k.npy", "set_v.npy"}) {
+            for (float& x : data) x = g(rng);
+            writeNpy(path(name).toStdString(), {2, 40, 8}, data.data());
+        }
+        auto a = makeWindow(QStringLiteral("legal-gpl3"));
+        QVERIFY(a);
+        QSignalSpy loaded(a->controller(), &AnalysisController::workloadChanged);
+        a->openQkvFiles({path("set_q.npy")});
+        QVERIFY(loaded.wait(60000));
+        a->patternControls()->setSpec(custom());
+        a->controller()->selectHead(0, 1);
+        QVERIFY(settleAttention(a.get()));
+        QVERIFY(a->sessionActions()->saveSession(path("qkv_session.json")));
+        const SessionState saved = a->sessionActions()->capture();
+        QCOMPARE(saved.k, path("set_k.npy").toStdString());
+        QCOMPARE(saved.v, path("set_v.npy").toStdString());
+
+        auto b = makeWindow(QStringLiteral("legal-gpl3"));
+        QVERIFY(b);
+        QSignalSpy restored(b->sessionActions(), &SessionActions::sessionRestored);
+        QVERIFY(b->sessionActions()->openSession(path("qkv_session.json")));
+        QVERIFY(restored.wait(60000));
+        QVERIFY(settleAttention(b.get()));
+        QCOMPARE(QString::fromStdString(captured(b.get())), QString::fromStdString(sessionToJson(saved)));
+        QCOMPARE(b->controller()->workload()->n(), int64_t(40));
+        QVERIFY(!b->controller()->workload()->hasModel());
+        QVERIFY2(errors_.isEmpty(), qPrintable(errors_.join(QLatin1Char('\n'))));
     }
 
     void windowLayoutRemembered() {

@@ -195,6 +195,16 @@ void SessionActions::onWorkloadChanged() {
     if (!pending_ || pending_->applied) return;
     const SessionState& s = pending_->state;
     const WorkloadPtr w = window_->controller()->workload();
+    // A load the user started meanwhile replaced the session's: leave that one alone.
+    const bool ours = s.source == SessionState::Source::Model
+                          ? w->hasModel() && absolute(w->modelDir) == absolute(s.modelDir)
+                          : !w->hasModel() && absolute(w->qkvSource) == absolute(s.npz.empty() ? s.q : s.npz);
+    if (!ours) {
+        const QString path = pending_->path;
+        pending_.reset();
+        emit sessionFailed(path);
+        return;
+    }
     // The controller defers its request while this signal is delivered: the changes
     // below end in one analysis of the restored state.
     PatternControls* pc = window_->patternControls();
