@@ -252,6 +252,34 @@ private slots:
         }
     }
 
+    void zoomMovesAllThreePictures() {
+        view()->setViewWindow(100, 180, 60, 140);
+        QVERIFY(settle(view()->patternB()));
+        auto c = view()->comparison();
+        for (const HeatmapGrid* g : {&c->gridA, &c->gridB, &c->diff}) {
+            QCOMPARE(g->row0, int64_t(100));
+            QCOMPARE(g->row1, int64_t(180));
+            QCOMPARE(g->col0, int64_t(60));
+            QCOMPARE(g->col1, int64_t(140));
+            QCOMPARE(g->cellsX, int64_t(80));  // zoomed in: one cell per token again
+        }
+        for (int64_t i = 100; i < 180; ++i)
+            for (int64_t j = 60; j < 140; ++j)
+                QCOMPARE(int(c->diff.at(j - 60, i - 100)), int(classifyPair(*c->a->mask, *c->maskB, i, j)));
+        // Panning one picture pans the others.
+        view()->plot(CompareView::PictureB)->xAxis->setRange(QCPRange(200.5, 260.5));
+        for (int p = 0; p < CompareView::PictureCount; ++p)
+            QCOMPARE(view()->plot(CompareView::Picture(p))->xAxis->range(), QCPRange(200.5, 260.5));
+        QTest::qWait(20);
+        QVERIFY(settle(view()->patternB()));
+        QCOMPARE(view()->comparison()->diff.col0, int64_t(201));
+        QCOMPARE(view()->comparison()->diff.col1, int64_t(261));
+        QVERIFY(view()->comparison()->metricsB == c->metricsB);  // B was not recomputed for a pan
+        view()->resetZoom();
+        QVERIFY(settle(view()->patternB()));
+        QCOMPARE(view()->comparison()->diff.col1, int64_t(480));
+    }
+
     void screenshot() {
         const QString outDir = QCoreApplication::applicationDirPath() + QStringLiteral("/screenshots");
         QDir().mkpath(outDir);

@@ -15,6 +15,7 @@
 #include <qcustomplot.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace sparsescope::ui {
 
@@ -70,6 +71,14 @@ QString describePattern(const PatternSpec& s) {
     return parts.isEmpty() ? base : base + QStringLiteral(": ") + parts.join(QStringLiteral(", "));
 }
 
+// Keeps a range inside the tokens and at least 4 tokens wide (HeatmapView's rule).
+QCPRange clampRange(QCPRange r, int64_t n) {
+    const double lo = -0.5, hi = double(n) - 0.5, full = hi - lo;
+    const double size = std::clamp(r.size(), std::min(4.0, full), full);
+    const double center = std::clamp(r.center(), lo + size / 2, hi - size / 2);
+    return QCPRange(center - size / 2, center + size / 2);
+}
+
 QCustomPlot* makePlot() {
     auto* p = new QCustomPlot;
     p->setMinimumSize(180, 180);
@@ -77,6 +86,8 @@ QCustomPlot* makePlot() {
     p->xAxis->setLabel(CompareView::tr("key j"));
     p->yAxis->setLabel(CompareView::tr("query i"));
     p->yAxis->setRangeReversed(true);
+    p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    p->setNoAntialiasingOnDrag(true);
     return p;
 }
 
@@ -161,12 +172,22 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
         map->setGradient(p == PictureDiff ? categoryGradient(kDiffCount, &CompareView::diffClassColor)
                                           : categoryGradient(kCatCount, &ruleColour));
         maps_[size_t(p)] = map;
+        QCustomPlot* plot = plots_[size_t(p)];
+        for (QCPAxis* axis : {plot->xAxis, plot->yAxis})
+            connect(axis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this, plot] { onRangeChanged(plot); });
         pics->addWidget(titles_[size_t(p)], 0, p);
         pics->addWidget(plots_[size_t(p)], 1, p);
         pics->setColumnStretch(p, 1);
     }
     titles_[PictureDiff]->setText(tr("<b>Difference</b>"));
     right->addLayout(pics, 1);
+    auto* reset = new QPushButton(tr("Show every token"));
+    reset->setToolTip(tr("Wheel: zoom, drag: pan; the three pictures move together."));
+    connect(reset, &QPushButton::clicked, this, &CompareView::resetZoom);
+    auto* resetRow = new QHBoxLayout;
+    resetRow->addStretch(1);
+    resetRow->addWidget(reset);
+    right->addLayout(resetRow);
     ruleLegend_ = new QLabel;
     ruleLegend_->setWordWrap(true);
     diffLegend_ = new QLabel;
@@ -186,9 +207,11 @@ CompareView::~CompareView() {
 
 void CompareView::setStage(const HeadStagePtr& a) {
     const bool sameHead = a_ && a && a_->workload == a->workload && a_->selection == a->selection;
+    const bool newWorkload = a && (!a_ || a_->workload != a->workload);
     a_ = a;
     if (a_ && !sameHead) editor_->setTokenCount(a_->workload->n());
-    request(false);
+    if (newWorkload) resetZoom();  // also requests
+    else request(false);
 }
 
 void CompareView::setPatternB(const PatternSpec& b) { editor_->setSpec(b); }
@@ -199,15 +222,54 @@ void CompareView::copyCurrent() {
     if (a_) editor_->setSpec(a_->pattern);
 }
 
+void CompareView::setViewWindow(int64_t row0, int64_t row1, int64_t col0, int64_t col1) {
+    adjusting_ = true;
+    for (QCustomPlot* p : plots_) {
+        p->xAxis->setRange(double(col0) - 0.5, double(col1) - 0.5);
+        p->yAxis->setRange(double(row0) - 0.5, double(row1) - 0.5);
+        p->replot();
+    }
+    adjusting_ = false;
+    request(true);
+}
+
+void CompareView::resetZoom() {
+    const int64_t n = a_ ? a_->workload->n() : 1;
+    setViewWindow(0, n, 0, n);
+}
+
+void CompareView::onRangeChanged(QCustomPlot* source) {
+    if (adjusting_ || !a_) return;
+    adjusting_ = true;
+    const int64_t n = a_->workload->n();
+    const QCPRange x = clampRange(source->xAxis->range(), n), y = clampRange(source->yAxis->range(), n);
+    for (QCustomPlot* p : plots_) {
+        p->xAxis->setRange(x);
+        p->yAxis->setRange(y);
+        if (p != source) p->replot();
+    }
+    adjusting_ = false;
+    scheduleResizeRequest();  // new pictures of the visible window, B kept
+}
+
 HeatmapWindow CompareView::pictureWindow() const {
     const int64_t n = a_->workload->n();
+    // The visible window of the (shared) axes, rounded like HeatmapView::redraw.
+    const QCPRange xr = plots_[PictureA]->xAxis->range(), yr = plots_[PictureA]->yAxis->range();
+    HeatmapWindow win;
+    win.col0 = std::clamp<int64_t>(int64_t(std::floor(xr.lower + 0.5)), 0, n - 1);
+    win.col1 = std::clamp<int64_t>(int64_t(std::ceil(xr.upper - 0.5)) + 1, win.col0 + 1, n);
+    win.row0 = std::clamp<int64_t>(int64_t(std::floor(yr.lower + 0.5)), 0, n - 1);
+    win.row1 = std::clamp<int64_t>(int64_t(std::ceil(yr.upper - 0.5)) + 1, win.row0 + 1, n);
     // One cell count for all three pictures: the smallest plot area's pixels.
     int w = 1 << 20, h = 1 << 20;
     for (QCustomPlot* p : plots_) {
         w = std::min(w, p->axisRect()->rect().width());
         h = std::min(h, p->axisRect()->rect().height());
     }
-    return {0, n, 0, n, std::max(32, w), std::max(32, h)};
+    win.maxCellsX = std::max(32, w);
+    win.maxCellsY = std::max(32, h);
+    return win;
 }
 
 void CompareView::request(bool keepB) {
@@ -255,12 +317,7 @@ void CompareView::showComparison(const std::shared_ptr<const Comparison>& c) {
     fillMap(maps_[PictureA], c->gridA, kCatCount);
     fillMap(maps_[PictureB], c->gridB, kCatCount);
     fillMap(maps_[PictureDiff], c->diff, kDiffCount);
-    const double n = double(c->a->workload->n());
-    for (QCustomPlot* p : plots_) {
-        p->xAxis->setRange(-0.5, n - 0.5);
-        p->yAxis->setRange(-0.5, n - 0.5);
-        p->replot();
-    }
+    for (QCustomPlot* p : plots_) p->replot();
     titles_[PictureA]->setText(tr("<b>A</b> — %1").arg(describePattern(c->a->pattern).toHtmlEscaped()));
     titles_[PictureB]->setText(tr("<b>B</b> — %1").arg(describePattern(c->b).toHtmlEscaped()));
     titles_[PictureDiff]->setText(tr("<b>Difference</b> · layer %1 · head %2")

@@ -39,6 +39,10 @@ public:
     void setPatternB(const PatternSpec& b);
     PatternSpec patternB() const;
     void copyCurrent();  // B = A's pattern
+    // Shows query rows [row0, row1) x key columns [col0, col1) in all three pictures
+    // (wheel zoom and drag pan in any of them do the same); resetZoom shows every token.
+    void setViewWindow(int64_t row0, int64_t row1, int64_t col0, int64_t col1);
+    void resetZoom();
 
     // The latest shown comparison (null until one arrives) and, for tests and
     // screenshots, what the view shows.
@@ -69,6 +73,8 @@ private:
     void showComparison(const std::shared_ptr<const Comparison>& c);
     void showReadouts();
     HeatmapWindow pictureWindow() const;
+    void onRangeChanged(QCustomPlot* source);
+    bool adjusting_ = false;
 
     CompactPatternEditor* editor_ = nullptr;
     std::array<QCustomPlot*, PictureCount> plots_{};
