@@ -292,6 +292,14 @@ private slots:
         const QString path = outDir + QStringLiteral("/compare_view.png");
         QVERIFY(dock->grab().toImage().save(path));
         qInfo("wrote %s", qPrintable(path));
+        // Zoomed in: one cell per token, every picture on the same window.
+        view()->setViewWindow(200, 264, 120, 264);
+        QVERIFY(settle(view()->patternB()));
+        QTest::qWait(50);
+        const QString zoomed = outDir + QStringLiteral("/compare_view_zoomed.png");
+        QVERIFY(dock->grab().toImage().save(zoomed));
+        qInfo("wrote %s", qPrintable(zoomed));
+        view()->resetZoom();
         dock->setFloating(false);
     }
 
