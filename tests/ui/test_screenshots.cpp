@@ -7,6 +7,7 @@
 #include "ui/controller/analysis_controller.h"
 #include "ui/heatmap/heatmap_view.h"
 #include "ui/window/main_window.h"
+#include "ui/panels/method_controls.h"
 #include "ui/panels/pattern_controls.h"
 #include "ui/panels/readouts_panel.h"
 #include "ui_test_support.h"
@@ -14,6 +15,7 @@
 #include <QDir>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QDockWidget>
 #include <QTest>
 
 using namespace sparsescope;
@@ -137,6 +139,20 @@ private slots:
             QVERIFY(settle(true));
             shoot(QStringLiteral("main_window_mask_") + QString::fromLatin1(name));
         }
+        // NSA scaled down to 512 tokens, so that its three branches show: 4 selected blocks
+        // of 32 and a 64-token window (at the paper's 16 x 64 everything is selected).
+        QVERIFY(pc->selectPreset(QStringLiteral("nsa")));
+        pc->methodControls()->spinBox(QStringLiteral("nsa-select-block"))->setValue(32);
+        pc->methodControls()->spinBox(QStringLiteral("nsa-select-count"))->setValue(4);
+        pc->methodControls()->spinBox(QStringLiteral("nsa-window"))->setValue(64);
+        QVERIFY(settle(true));
+        shoot(QStringLiteral("main_window_mask_nsa_branches"));
+        // The deployment-cost tab with the paper's NSA.
+        QVERIFY(pc->selectPreset(QStringLiteral("nsa")));
+        QVERIFY(settle(true));
+        if (auto* dock = win_->findChild<QDockWidget*>(QStringLiteral("deploymentDock"))) dock->raise();
+        shoot(QStringLiteral("main_window_deployment"));
+        if (auto* dock = win_->findChild<QDockWidget*>(QStringLiteral("readoutsDock"))) dock->raise();
     }
 
     void cleanupTestCase() { win_.reset(); }

@@ -67,9 +67,13 @@ QVariant HeadGalleryModel::data(const QModelIndex& index, int role) const {
     case Qt::DisplayRole: return m ? QString::number(m->recallMean, 'f', 3) : QStringLiteral("…");
     case Qt::DecorationRole: return images_[size_t(l)][size_t(h)];
     case Qt::ToolTipRole:
-        return m ? tr("Layer %1, head %2\nrecall mean %3, min %4\nKL %5, top-1 retention %6 %")
-                       .arg(l).arg(h).arg(m->recallMean, 0, 'f', 4).arg(m->recallMin, 0, 'f', 4)
-                       .arg(m->klMean, 0, 'f', 4).arg(100 * m->top1Retention, 0, 'f', 1)
+        // Density per head and its spread over rows: adaptive rules (top-p, H2O, Quest)
+        // keep a different share in every head.
+        return m ? tr("Layer %1, head %2\ndensity %3 % (rows: p10 %4 %, p90 %5 %)\nrecall mean %6, min %7\n"
+                      "KL %8, top-1 retention %9 %")
+                       .arg(l).arg(h).arg(100 * m->density, 0, 'f', 2).arg(100 * m->rowDensityP10, 0, 'f', 1)
+                       .arg(100 * m->rowDensityP90, 0, 'f', 1).arg(m->recallMean, 0, 'f', 4)
+                       .arg(m->recallMin, 0, 'f', 4).arg(m->klMean, 0, 'f', 4).arg(100 * m->top1Retention, 0, 'f', 1)
                  : tr("Layer %1, head %2 (computing…)").arg(l).arg(h);
     case Qt::ForegroundRole:
         if (!m) return QColor(Qt::gray);

@@ -14,7 +14,10 @@ namespace sparsescope::ui {
 // Attention-level figures, shown per head, layer and model.
 enum class Figure {
     Density,
-    Flops,          // "dense → sparse"
+    RowDensity,     // spread over query rows (adaptive rules vary per row)
+    CoreFlops,      // "dense → sparse" of the token-level attention alone
+    SelectorFlops,  // what choosing the keys costs (oracle pass, indexer, NSA compression, ...)
+    Flops,          // total: "dense → core + selector"
     FlopsRatio,
     KvReads,
     BlockDensity,
@@ -24,11 +27,17 @@ enum class Figure {
     Kl,
     OutputError,
     Top1Retention,
+    IndexerOverlap,  // DSA: the indexer's top-k against the oracle's
     Count
 };
 
 // Model-level figures (sparse forward pass against the dense one).
 enum class EvalFigure { LossDense, LossSparse, LossDelta, PplRatio, Top1Agreement, Count };
+
+// 1234567 -> "1.23 M"; FLOPs and pair counts span many orders of magnitude.
+QString engineering(double v);
+// 0.00123, "s" -> "1.23 ms"; 4.5e9, "B/s" -> "4.5 GB/s" (3 significant digits).
+QString withSiPrefix(double v, const QString& unit);
 
 QString figureName(Figure f);
 QString figureToolTip(Figure f);

@@ -5,6 +5,7 @@
 #include "ui/gallery/head_gallery_model.h"
 #include "ui/gallery/head_gallery_view.h"
 #include "ui/heatmap/heatmap_view.h"
+#include "ui/panels/deployment_panel.h"
 #include "ui/panels/pattern_controls.h"
 #include "ui/panels/readouts_panel.h"
 #include "ui/window/recent_files.h"
@@ -124,6 +125,13 @@ void MainWindow::buildDocks() {
     rightDock->setWidget(rightScroll);
     addDockWidget(Qt::RightDockWidgetArea, rightDock);
 
+    // Deployment cost (roofline estimates), a tab beside the readouts.
+    deployment_ = new DeploymentPanel;
+    auto* deploymentDock = new QDockWidget(tr("Deployment cost (estimates)"), this);
+    deploymentDock->setObjectName(QStringLiteral("deploymentDock"));
+    deploymentDock->setWidget(deployment_);
+    addDockWidget(Qt::RightDockWidgetArea, deploymentDock);
+
     galleryModel_ = new HeadGalleryModel(this);
     gallery_ = new HeadGalleryView(galleryModel_);
     auto* galleryDock = new QDockWidget(tr("All heads (recall under the pattern)"), this);
@@ -131,6 +139,8 @@ void MainWindow::buildDocks() {
     galleryDock->setWidget(gallery_);
     addDockWidget(Qt::RightDockWidgetArea, galleryDock);
     splitDockWidget(rightDock, galleryDock, Qt::Vertical);
+    tabifyDockWidget(rightDock, deploymentDock);
+    rightDock->raise();
     resizeDocks({rightDock, galleryDock}, {580, 380}, Qt::Vertical);
     resizeDocks({leftDock, rightDock}, {330, 540}, Qt::Horizontal);
 
@@ -190,6 +200,7 @@ void MainWindow::buildMenus() {
 void MainWindow::connectController() {
     AnalysisController* c = controller_;
     connect(pattern_, &PatternControls::patternChanged, controller_, &AnalysisController::setPattern);
+    connect(pattern_, &PatternControls::patternChanged, deployment_, &DeploymentPanel::setPattern);
     connect(pattern_, &PatternControls::layersChanged, controller_, &AnalysisController::setPatternLayers);
     connect(gallery_, &HeadGalleryView::headClicked, controller_, &AnalysisController::selectHead);
     connect(c, &AnalysisController::analysisRequested, readouts_, &ReadoutsPanel::markPending);
@@ -288,6 +299,7 @@ void MainWindow::onWorkloadChanged(const WorkloadPtr& w) {
     if (pendingRecentKind_ >= 0) recent_->add(static_cast<RecentEntry::Kind>(pendingRecentKind_), pendingRecentPath_);
     pendingRecentKind_ = -1;
     workloadPanel_->setWorkload(w);
+    deployment_->setModelConfig(w->hasModel() ? &w->model->config() : nullptr);
     pattern_->setTokenCount(w->n());
     pattern_->setLayerCount(w->layerCount());
     galleryModel_->setWorkload(w);

@@ -21,6 +21,7 @@ class AnalysisController;
 class CompareView;
 class ExportActions;
 class HeatmapView;
+class DeploymentPanel;
 class HeadGalleryModel;
 class HeadGalleryView;
 class PatternControls;
@@ -58,6 +59,7 @@ public:
     WorkloadPanel* workloadPanel() const { return workloadPanel_; }
     HeadGalleryModel* galleryModel() const { return galleryModel_; }
     HeadGalleryView* gallery() const { return gallery_; }
+    DeploymentPanel* deployment() const { return deployment_; }
 
     // Comparison, export and sessions (issue 6).
     CompareView* compareView() const { return compare_; }
@@ -88,6 +90,7 @@ private:
     WorkloadPanel* workloadPanel_ = nullptr;
     HeadGalleryModel* galleryModel_ = nullptr;
     HeadGalleryView* gallery_ = nullptr;
+    DeploymentPanel* deployment_ = nullptr;
     RecentFiles* recent_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QLabel* status_ = nullptr;
