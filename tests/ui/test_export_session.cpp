@@ -440,6 +440,9 @@ private slots:
         auto first = std::make_unique<MainWindow>();
         first->show();
         first->resize(1711, 1033);
+        // saveState/restoreState find docks by objectName: every dock needs one.
+        for (const QDockWidget* d : first->findChildren<QDockWidget*>())
+            QVERIFY2(!d->objectName().isEmpty(), qPrintable(d->windowTitle()));
         auto* readoutsDock = first->findChild<QDockWidget*>(QStringLiteral("readoutsDock"));
         QVERIFY(readoutsDock);
         readoutsDock->hide();
