@@ -10,6 +10,10 @@
 #include "ui/panels/readouts_panel.h"
 #include "ui/window/recent_files.h"
 #include "ui/panels/workload_panel.h"
+#include "ui/views/compare_view.h"
+#include "ui/window/export_actions.h"
+#include "ui/window/session_actions.h"
+#include "ui/window/window_layout.h"
 
 #include <QApplication>
 #include <cmath>
@@ -81,6 +85,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->addPermanentWidget(loadProgress_);
     statusBar()->addPermanentWidget(cancelLoad_);
     resize(1560, 960);
+    // Issue 6: sessions restore after the window's own handlers ran; the layout last (every dock exists).
+    sessions_->connectController();
+    new WindowLayout(this);
 }
 
 MainWindow::~MainWindow() = default;
@@ -136,6 +143,14 @@ void MainWindow::buildDocks() {
     rightDock->raise();
     resizeDocks({rightDock, galleryDock}, {580, 380}, Qt::Vertical);
     resizeDocks({leftDock, rightDock}, {330, 540}, Qt::Horizontal);
+
+    // Issue 6: two patterns side by side (ui/views/compare_view.*), hidden until asked for.
+    compare_ = new CompareView;
+    compareDock_ = new QDockWidget(tr("Compare patterns"), this);
+    compareDock_->setObjectName(QStringLiteral("compareDock"));
+    compareDock_->setWidget(compare_);
+    addDockWidget(Qt::BottomDockWidgetArea, compareDock_);
+    compareDock_->hide();
 }
 
 void MainWindow::buildMenus() {
@@ -153,6 +168,13 @@ void MainWindow::buildMenus() {
         else if (e.kind == RecentEntry::Qkv) openQkvFiles({e.path});
         else openTextFile(e.path);
     });
+    // Issue 6: export, pattern files and sessions (ui/window/export_actions.*, session_actions.*).
+    file->addSeparator();
+    exports_ = new ExportActions(this);
+    exports_->addTo(file);
+    file->addSeparator();
+    sessions_ = new SessionActions(this);
+    sessions_->addTo(file);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -163,6 +185,10 @@ void MainWindow::buildMenus() {
     view->addSeparator();
     view->addAction(tr("Reset zoom"), QKeySequence(tr("Ctrl+0")), heatmap_, &HeatmapView::resetZoom);
     teach_ = installTeachDocks(this, controller_, pattern_, heatmap_, view);
+    view->addSeparator();
+    QAction* compare = compareDock_->toggleViewAction();  // issue 6
+    compare->setShortcut(QKeySequence(tr("Ctrl+D")));
+    view->addAction(compare);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("About SparseScope"), this, [this] {
@@ -183,6 +209,7 @@ void MainWindow::connectController() {
 
     connect(c, &AnalysisController::workloadChanged, this, &MainWindow::onWorkloadChanged);
     connect(c, &AnalysisController::thumbnailsReady, galleryModel_, &HeadGalleryModel::setThumbnails);
+    connect(c, &AnalysisController::headReady, compare_, &CompareView::setStage);  // issue 6
     connect(c, &AnalysisController::headReady, this, [this](const HeadStagePtr& s) {
         heatmap_->setStage(s);
         readouts_->setHead(s);

@@ -10,6 +10,7 @@
 
 #include <functional>
 
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -18,6 +19,8 @@ class QPushButton;
 namespace sparsescope::ui {
 
 class AnalysisController;
+class CompareView;
+class ExportActions;
 class HeatmapView;
 class DeploymentPanel;
 class HeadGalleryModel;
@@ -25,6 +28,7 @@ class HeadGalleryView;
 class PatternControls;
 class ReadoutsPanel;
 class RecentFiles;
+class SessionActions;
 class WorkloadPanel;
 
 class MainWindow : public QMainWindow {
@@ -59,6 +63,15 @@ public:
     DeploymentPanel* deployment() const { return deployment_; }
     const TeachDocks& teachDocks() const { return teach_; }
 
+    // Comparison, export and sessions (issue 6).
+    CompareView* compareView() const { return compare_; }
+    QDockWidget* compareDock() const { return compareDock_; }
+    ExportActions* exportActions() const { return exports_; }
+    SessionActions* sessionActions() const { return sessions_; }
+    QString samplesDir() const { return samplesDir_; }
+    // Shows an error through the sink (a message box by default).
+    void showError(const QString& title, const QString& text);
+
 signals:
     void errorShown(const QString& title, const QString& text);
 
@@ -66,7 +79,6 @@ private:
     void buildMenus();
     void buildDocks();
     void connectController();
-    void showError(const QString& title, const QString& text);
     void onWorkloadChanged(const WorkloadPtr& w);
     void pickOpenModel();
     void pickOpenQkv();
@@ -91,6 +103,11 @@ private:
     int pendingRecentKind_ = -1;
     ErrorSink errorSink_;
     TeachDocks teach_;  // tokens, explain, reachability, cost vs context (issue 6)
+    // Issue 6: comparison view, export and session actions.
+    CompareView* compare_ = nullptr;
+    QDockWidget* compareDock_ = nullptr;
+    ExportActions* exports_ = nullptr;
+    SessionActions* sessions_ = nullptr;
 };
 
 }  // namespace sparsescope::ui

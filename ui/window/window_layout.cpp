@@ -1,0 +1,42 @@
+#include "ui/window/window_layout.h"
+
+#include <QEvent>
+#include <QMainWindow>
+#include <QSettings>
+
+namespace sparsescope::ui {
+
+namespace {
+// Bumped when the docks change incompatibly; QMainWindow::restoreState rejects other versions.
+constexpr int kStateVersion = 1;
+}  // namespace
+
+QString WindowLayout::geometryKey() { return QStringLiteral("mainWindow/geometry"); }
+QString WindowLayout::stateKey() { return QStringLiteral("mainWindow/state"); }
+
+WindowLayout::WindowLayout(QMainWindow* window) : QObject(window), window_(window) {
+    window_->installEventFilter(this);
+    restore();
+}
+
+bool WindowLayout::restore() {
+    QSettings settings;
+    const QByteArray geometry = settings.value(geometryKey()).toByteArray();
+    const QByteArray state = settings.value(stateKey()).toByteArray();
+    bool ok = !geometry.isEmpty() && window_->restoreGeometry(geometry);
+    ok = !state.isEmpty() && window_->restoreState(state, kStateVersion) && ok;
+    return ok;
+}
+
+void WindowLayout::save() const {
+    QSettings settings;
+    settings.setValue(geometryKey(), window_->saveGeometry());
+    settings.setValue(stateKey(), window_->saveState(kStateVersion));
+}
+
+bool WindowLayout::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == window_ && event->type() == QEvent::Close) save();
+    return QObject::eventFilter(watched, event);
+}
+
+}  // namespace sparsescope::ui
