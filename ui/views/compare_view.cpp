@@ -1,5 +1,7 @@
 #include "ui/views/compare_view.h"
 
+#include "ui/heatmap/cell_map.h"
+
 #include "core/common/error.h"
 #include "core/pattern/presets.h"
 #include "ui/heatmap/rule_palette.h"
@@ -85,7 +87,6 @@ QCustomPlot* makePlot() {
     p->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
     p->xAxis->setLabel(CompareView::tr("key j"));
     p->yAxis->setLabel(CompareView::tr("query i"));
-    p->yAxis->setRangeReversed(true);
     p->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     p->setNoAntialiasingOnDrag(true);
     return p;
@@ -166,9 +167,7 @@ CompareView::CompareView(QWidget* parent) : QWidget(parent) {
         titles_[size_t(p)]->setAlignment(Qt::AlignCenter);
         titles_[size_t(p)]->setWordWrap(true);
         plots_[size_t(p)] = makePlot();
-        auto* map = new QCPColorMap(plots_[size_t(p)]->xAxis, plots_[size_t(p)]->yAxis);
-        map->setInterpolate(false);
-        map->setTightBoundary(false);
+        auto* map = addCellMap(plots_[size_t(p)]);
         map->setGradient(p == PictureDiff ? categoryGradient(kDiffCount, &CompareView::diffClassColor)
                                           : categoryGradient(kCatCount, &ruleColour));
         maps_[size_t(p)] = map;
