@@ -23,6 +23,8 @@ class HeadGalleryView;
 class PatternControls;
 class ReadoutsPanel;
 class RecentFiles;
+class SweepView;
+class WorkloadComparisonView;
 class WorkloadPanel;
 
 class MainWindow : public QMainWindow {
@@ -54,6 +56,8 @@ public:
     WorkloadPanel* workloadPanel() const { return workloadPanel_; }
     HeadGalleryModel* galleryModel() const { return galleryModel_; }
     HeadGalleryView* gallery() const { return gallery_; }
+    SweepView* sweepView() const { return sweep_; }
+    WorkloadComparisonView* workloadComparisonView() const { return comparison_; }
 
 signals:
     void errorShown(const QString& title, const QString& text);
@@ -61,6 +65,7 @@ signals:
 private:
     void buildMenus();
     void buildDocks();
+    void buildExploreDocks(QMenu* view);  // issue 6: sweep and workload comparison
     void connectController();
     void showError(const QString& title, const QString& text);
     void onWorkloadChanged(const WorkloadPtr& w);
@@ -77,6 +82,8 @@ private:
     HeadGalleryModel* galleryModel_ = nullptr;
     HeadGalleryView* gallery_ = nullptr;
     RecentFiles* recent_ = nullptr;
+    SweepView* sweep_ = nullptr;
+    WorkloadComparisonView* comparison_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QLabel* status_ = nullptr;
     QProgressBar* loadProgress_ = nullptr;
