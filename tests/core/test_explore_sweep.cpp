@@ -224,7 +224,9 @@ private slots:
         const double n = double(ids_.size());
         QCOMPARE(s.rows.front().attention.density, n / (n * (n + 1) / 2));
         QCOMPARE(s.rows.back().attention.density, 1.0);
-        QVERIFY(std::abs(s.rows.back().attention.recallMean - 1.0) < 1e-9);
+        // Every key kept: recall 1 up to the float32 sums of the probabilities.
+        QVERIFY2(std::abs(s.rows.back().attention.recallMean - 1.0) < 1e-5,
+                 qPrintable(QString::number(s.rows.back().attention.recallMean, 'g', 17)));
     }
 
     void modelLevelEqualsEvaluateSparse() {
@@ -358,7 +360,7 @@ private slots:
         QVERIFY(lines[0].startsWith(QLatin1String("preset,param,value,tokens,density,flops_share")));
         const QStringList cells = lines[1].split(QLatin1Char(','));
         QCOMPARE(cells.size(), int(sweepCsvColumns(false).size()));
-        QCOMPARE(cells[0], QStringLiteral("streamingllm+custom"));
+        QCOMPARE(cells[0], QStringLiteral("streamingllm"));  // the curve: the base pattern's name
         QCOMPARE(cells[2].toDouble(), 8.0);
         QCOMPARE(cells[4].toDouble(), s.rows[0].attention.density);  // 17 digits read back exactly
         QCOMPARE(cells[9].toDouble(), s.rows[0].attention.recallMean);

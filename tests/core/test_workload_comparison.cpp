@@ -182,7 +182,7 @@ private slots:
     void cancel() {
         std::atomic<bool> stop{false};
         ComparisonOptions o;
-        o.maxTokens = 64;
+        o.maxTokens = 200;
         o.cancel = &stop;
         o.progress = [&](int, int) {
             stop = true;

@@ -20,6 +20,7 @@
 #include <vector>
 
 class QComboBox;
+class QCPAbstractPlottable;
 class QCustomPlot;
 class QCPCurve;
 class QLabel;
@@ -85,7 +86,7 @@ private:
     void buildControls();
     void onWorkloadChanged();
     void onPatternChanged();
-    void onPlottableClick(class QCPAbstractPlottable* plottable, int dataIndex);
+    void onPlottableClick(QCPAbstractPlottable* plottable, int dataIndex);
     void markStale(const QString& why);
     void redraw();
     bool modelLevel() const { return accuracy_ == AccuracyAxis::LossDelta; }
