@@ -16,6 +16,7 @@
 #include "ui_test_support.h"
 
 #include <QAbstractItemModelTester>
+#include <QDockWidget>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -139,13 +140,21 @@ private slots:
     }
 
     void clickingAPointAppliesIt() {
+        // Curve 0 alone, so no other curve's point lies on top of the one clicked.
+        view()->setOverlayPresets({});
+        QVERIFY(runSweep());
         // The point of window 32 on curve 0, clicked where it is drawn.
         const auto& rows = view()->results()[0].rows;
         const auto it = std::find_if(rows.begin(), rows.end(), [](const SweepRow& r) { return r.value == 32; });
         QVERIFY(it != rows.end());
         const int row = int(it - rows.begin());
         QCustomPlot* plot = view()->plot();
-        view()->show();
+        // Open the dock as View → Pareto sweep does; the plot lays out when shown.
+        auto* dock = qobject_cast<QDockWidget*>(view()->parentWidget());
+        QVERIFY(dock);
+        dock->show();
+        QVERIFY(QTest::qWaitForWindowExposed(win_.get()));
+        QTest::qWait(50);
         plot->replot();
         const QPointF p = view()->plottedPoints(0)[row];
         const QPoint pixel(int(plot->xAxis->coordToPixel(p.x())), int(plot->yAxis->coordToPixel(p.y())));
@@ -161,6 +170,8 @@ private slots:
         QCOMPARE(view()->currentPoint(), std::make_optional(std::make_pair(0, row)));
 
         // An overlay curve's point, applied directly.
+        view()->setOverlayPresets({QStringLiteral("longformer")});
+        QVERIFY(runSweep());
         view()->applyPoint(1, 0);
         QCOMPARE(ctl()->pattern().window, int64_t(view()->results()[1].rows[0].value));
         QVERIFY(sameRules(ctl()->pattern(), view()->results()[1].rows[0].pattern));
