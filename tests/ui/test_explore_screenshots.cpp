@@ -1,7 +1,7 @@
 // Screenshots of the Pareto sweep and the workload comparison views on the bundled
 // default model (a random-weight stand-in when it is missing), written as PNG files
 // to <build>/tests/screenshots/ for people to look at: sweep_recall.png (window
-// swept for the current pattern and two overlaid presets), sweep_loss.png (the
+// swept for the current pattern and two overlaid presets, x = density and x = FLOPs), sweep_loss.png (the
 // model level), workload_comparison.png (table and bars).
 #include "core/common/error.h"
 #include "core/model/model_input.h"
@@ -13,6 +13,7 @@
 #include "ui_test_support.h"
 
 #include <QDir>
+#include <QDockWidget>
 #include <QSignalSpy>
 #include <QTest>
 #include <qcustomplot.h>
@@ -25,6 +26,16 @@ class TestExploreScreenshots : public QObject {
     QTemporaryDir dir_;
     std::unique_ptr<MainWindow> win_;
     QString outDir_;
+
+    // Floats the view's dock at a readable size, as a user would open it.
+    static void openDock(QWidget* view, int w, int h) {
+        auto* dock = qobject_cast<QDockWidget*>(view->parentWidget());
+        QVERIFY(dock);
+        dock->setFloating(true);
+        dock->show();
+        dock->resize(w, h);
+        QTest::qWait(50);
+    }
 
     void shoot(QWidget* w, const QString& name) {
         QTest::qWait(50);
@@ -63,11 +74,10 @@ private slots:
 
     void sweep() {
         SweepView* v = win_->sweepView();
-        v->resize(900, 560);
-        v->show();
+        openDock(v, 1000, 620);
         v->setParam(QStringLiteral("window"));
         v->setValues({4, 8, 16, 32, 64, 128, 256, 384});
-        v->setOverlayPresets({QStringLiteral("window"), QStringLiteral("bigbird")});
+        v->setOverlayPresets({QStringLiteral("window"), QStringLiteral("topk")});
         QSignalSpy finished(v, &SweepView::sweepFinished);
         v->run();
         QVERIFY(finished.wait(180000));
@@ -84,8 +94,7 @@ private slots:
 
     void workloadComparison() {
         WorkloadComparisonView* v = win_->workloadComparisonView();
-        v->resize(1100, 640);
-        v->show();
+        openDock(v, 1150, 760);
         v->setMaxTokens(384);
         QSignalSpy finished(v, &WorkloadComparisonView::comparisonFinished);
         v->run();

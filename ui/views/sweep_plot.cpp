@@ -48,11 +48,6 @@ SweepPlotOutput drawSweepPlot(QCustomPlot* plot, const SweepPlotInput& in) {
     plot->yAxis->setLabel(recall ? QObject::tr("attention recall (mean over rows and heads)")
                                  : QObject::tr("Δ loss (nats per token, sparse − dense)"));
     plot->xAxis->setScaleType(QCPAxis::stLogarithmic);
-    QSharedPointer<QCPAxisTickerLog> logTicker(new QCPAxisTickerLog);
-    logTicker->setSubTickCount(8);
-    plot->xAxis->setTicker(logTicker);
-    plot->xAxis->setNumberFormat(QStringLiteral("gb"));
-    plot->xAxis->setNumberPrecision(3);
 
     const std::vector<SweepResult> empty;
     const std::vector<SweepResult>& results = in.results ? *in.results : empty;
@@ -67,6 +62,11 @@ SweepPlotOutput drawSweepPlot(QCustomPlot* plot, const SweepPlotInput& in) {
 
     double xmin = 1, xmax = 0, ymin = 1e300, ymax = -1e300;
     auto onCurveLayer = [plot](QCPAbstractPlottable* p) { p->setLayer(QStringLiteral("main")); };
+    struct Label {
+        double x, y;
+        QString text;
+    };
+    std::vector<Label> labels;  // curve 0's values, placed once the ranges are known
     QVector<double> bx, by, bt;
     QVariantList budgetPoints;
     for (size_t c = 0; c < results.size(); ++c) {
@@ -96,16 +96,7 @@ SweepPlotOutput drawSweepPlot(QCustomPlot* plot, const SweepPlotInput& in) {
             }
             if (!out.current && sameRules(s.rows[r].pattern, in.current) && s.layers == in.currentLayers)
                 out.current = std::make_pair(int(c), int(r));
-            if (c == 0) {  // curve 0's values beside its points
-                auto* label = new QCPItemText(plot);
-                label->position->setCoords(x, y);
-                label->setPositionAlignment(recall ? (Qt::AlignLeft | Qt::AlignTop) : (Qt::AlignLeft | Qt::AlignBottom));
-                label->setPadding(QMargins(5, 2, 2, 2));
-                label->setText(valueText(s.rows[r].value));
-                label->setColor(QColor(60, 60, 60));
-                label->setFont(QFont(plot->font().family(), 8));
-                label->setClipToAxisRect(true);
-            }
+            if (c == 0) labels.push_back({x, y, valueText(s.rows[r].value)});
         }
     }
     if (!bx.isEmpty()) {
@@ -158,6 +149,34 @@ SweepPlotOutput drawSweepPlot(QCustomPlot* plot, const SweepPlotInput& in) {
     const double ypad = std::max(1e-3, (ymax - ymin) * 0.08);
     plot->xAxis->setRange(xmin / 1.5, std::max(xmax * 1.5, xmin * 2));
     plot->yAxis->setRange(ymin - ypad, ymax + ypad);
+
+    // Log axis ticks at 1, 2, 5 x 10^k: a label every step, not only at the decades.
+    QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+    const QCPRange xr = plot->xAxis->range();
+    for (int e = int(std::floor(std::log10(xr.lower))); e <= int(std::ceil(std::log10(xr.upper))); ++e)
+        for (double m : {1.0, 2.0, 5.0}) {
+            const double t = m * std::pow(10.0, e);
+            if (t >= xr.lower && t <= xr.upper) ticker->addTick(t, QString::number(t, 'g', 3));
+        }
+    ticker->setSubTickCount(0);
+    plot->xAxis->setTicker(ticker);
+
+    // Curve 0's values beside its points, skipping one that would overlap the last.
+    plot->plotLayout()->update(QCPLayoutElement::upLayout);
+    QPointF last(-1e9, -1e9);
+    for (const Label& l : labels) {
+        const QPointF px(plot->xAxis->coordToPixel(l.x), plot->yAxis->coordToPixel(l.y));
+        if (std::abs(px.x() - last.x()) < 26 && std::abs(px.y() - last.y()) < 14) continue;
+        last = px;
+        auto* label = new QCPItemText(plot);
+        label->position->setCoords(l.x, l.y);
+        label->setPositionAlignment(recall ? (Qt::AlignLeft | Qt::AlignTop) : (Qt::AlignLeft | Qt::AlignBottom));
+        label->setPadding(QMargins(5, 2, 2, 2));
+        label->setText(l.text);
+        label->setColor(QColor(60, 60, 60));
+        label->setFont(QFont(plot->font().family(), 8));
+        label->setClipToAxisRect(true);
+    }
 
     plot->legend->setVisible(!results.empty());
     plot->legend->setFont(QFont(plot->font().family(), 9));

@@ -98,8 +98,9 @@ void SweepView::buildControls() {
     valuesEdit_ = new QLineEdit;
     valuesEdit_->setToolTip(tr("Values to try, separated by commas. The current value is always added."));
     presetsButton_ = new QToolButton;
-    presetsButton_->setText(tr("Overlay presets"));
+    presetsButton_->setText(tr("Overlay presets ▾"));
     presetsButton_->setPopupMode(QToolButton::InstantPopup);
+    presetsButton_->setStyleSheet(QStringLiteral("QToolButton::menu-indicator { image: none; width: 0px; }"));
     auto* menu = new QMenu(presetsButton_);
     for (const PresetInfo& p : builtinPresets()) {
         if (p.name == "dense") continue;

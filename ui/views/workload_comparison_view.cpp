@@ -58,7 +58,7 @@ WorkloadComparisonView::WorkloadComparisonView(AnalysisController* controller, Q
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table_->horizontalHeader()->setStretchLastSection(true);
     plot_ = new QCustomPlot;
-    plot_->setMinimumHeight(260);
+    plot_->setMinimumHeight(340);
 
     auto* row = new QHBoxLayout;
     row->addWidget(sourceBox_);
@@ -188,8 +188,20 @@ void WorkloadComparisonView::run() {
 void WorkloadComparisonView::cancel() { job_->cancel(); }
 
 void WorkloadComparisonView::redrawChart() {
+    // Two panels over the same workloads: recall (top) and Δ loss (bottom, with the
+    // workload names), each on its own scale with zero where the bars start.
     plot_->clearPlottables();
     plot_->clearItems();
+    if (plot_->axisRectCount() < 2) {
+        auto* lossRect = new QCPAxisRect(plot_);
+        plot_->plotLayout()->addElement(1, 0, lossRect);
+        auto* margins = new QCPMarginGroup(plot_);
+        plot_->axisRect(0)->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
+        lossRect->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
+        plot_->axisRect(0)->axis(QCPAxis::atBottom)->setTickLabels(false);
+    }
+    QCPAxisRect* top = plot_->axisRect(0);
+    QCPAxisRect* bottom = plot_->axisRect(1);
     const auto c = model_->comparison();
     QVector<double> ticks, recall, loss;
     QVector<QString> labels;
@@ -200,46 +212,61 @@ void WorkloadComparisonView::redrawChart() {
             recall << r.attention.recallMean;
             loss << r.eval.lossDelta;
             QString label = QString::fromStdString(r.workload.id);
-            if (r.retrieval) label += r.retrieval->sparse ? tr("\nretrieved ✓") : tr("\nlost ✗");
+            if (r.retrieval) label += r.retrieval->sparse ? tr("\nanswer retrieved ✓") : tr("\nanswer lost ✗");
             labels << label;
         }
     }
     QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
     ticker->addTicks(ticks, labels);
-    plot_->xAxis->setTicker(ticker);
-    plot_->xAxis->setTickLabelRotation(labels.size() > 5 ? 25 : 0);
-    plot_->xAxis->setSubTicks(false);
-    plot_->xAxis->setRange(0.4, std::max<double>(1, ticks.size()) + 0.6);
-    plot_->yAxis->setLabel(tr("attention recall (mean)"));
-    plot_->yAxis->setRange(0, 1.05);
-    plot_->yAxis2->setVisible(true);
-    plot_->yAxis2->setLabel(tr("Δ loss (nats, sparse − dense)"));
+    const double xlo = 0.4, xhi = std::max<double>(1, ticks.size()) + 0.6;
+    for (QCPAxisRect* rect : {top, bottom}) {
+        QCPAxis* x = rect->axis(QCPAxis::atBottom);
+        x->setTicker(ticker);
+        x->setSubTicks(false);
+        x->setRange(xlo, xhi);
+    }
+    bottom->axis(QCPAxis::atBottom)->setTickLabelRotation(labels.size() > 5 ? -20 : 0);
+    top->axis(QCPAxis::atLeft)->setLabel(tr("recall (mean)"));
+    top->axis(QCPAxis::atLeft)->setRange(0, 1.18);  // room for the labels above the bars
     double lmax = 0.05, lmin = 0;
     for (double l : loss) {
         lmax = std::max(lmax, l);
         lmin = std::min(lmin, l);
     }
-    plot_->yAxis2->setRange(lmin * 1.1, lmax * 1.15);
+    const double pad = 0.1 * (lmax - lmin);
+    bottom->axis(QCPAxis::atLeft)->setLabel(tr("Δ loss (nats)"));
+    bottom->axis(QCPAxis::atLeft)->setRange(lmin - (lmin < 0 ? pad : 0), lmax + pad);
 
-    auto* group = new QCPBarsGroup(plot_);
-    auto* recallBars = new QCPBars(plot_->xAxis, plot_->yAxis);
-    recallBars->setName(tr("recall (left axis)"));
+    auto* recallBars = new QCPBars(top->axis(QCPAxis::atBottom), top->axis(QCPAxis::atLeft));
+    recallBars->setName(tr("recall"));
     recallBars->setBrush(QColor(31, 119, 180, 200));
     recallBars->setPen(QPen(QColor(31, 119, 180)));
-    recallBars->setWidth(0.35);
+    recallBars->setWidth(0.55);
     recallBars->setData(ticks, recall, true);
-    recallBars->setBarsGroup(group);
-    auto* lossBars = new QCPBars(plot_->xAxis, plot_->yAxis2);
-    lossBars->setName(tr("Δ loss (right axis)"));
+    auto* lossBars = new QCPBars(bottom->axis(QCPAxis::atBottom), bottom->axis(QCPAxis::atLeft));
+    lossBars->setName(tr("Δ loss"));
     lossBars->setBrush(QColor(214, 39, 40, 200));
     lossBars->setPen(QPen(QColor(214, 39, 40)));
-    lossBars->setWidth(0.35);
+    lossBars->setWidth(0.55);
     lossBars->setData(ticks, loss, true);
-    lossBars->setBarsGroup(group);
-    plot_->legend->setVisible(true);
-    plot_->legend->setFont(QFont(plot_->font().family(), 9));
-    plot_->legend->setBrush(QColor(255, 255, 255, 225));
-    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    // Each bar's value above it, so the chart reads without the table.
+    for (int i = 0; i < ticks.size(); ++i) {
+        auto* rt = new QCPItemText(plot_);
+        rt->setClipAxisRect(top);
+        rt->position->setAxes(top->axis(QCPAxis::atBottom), top->axis(QCPAxis::atLeft));
+        rt->position->setCoords(ticks[i], recall[i]);
+        rt->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
+        rt->setText(QString::number(100 * recall[i], 'f', 1) + QStringLiteral(" %"));
+        rt->setFont(QFont(plot_->font().family(), 8));
+        auto* lt = new QCPItemText(plot_);
+        lt->setClipAxisRect(bottom);
+        lt->position->setAxes(bottom->axis(QCPAxis::atBottom), bottom->axis(QCPAxis::atLeft));
+        lt->position->setCoords(ticks[i], std::max(0.0, loss[i]));
+        lt->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
+        lt->setText(QString::asprintf("%+.3f", loss[i]));
+        lt->setFont(QFont(plot_->font().family(), 8));
+    }
+    plot_->legend->setVisible(false);
     plot_->replot();
 }
 
