@@ -33,7 +33,9 @@ void ViewJob::start(Work work) {
             Qt::QueuedConnection);
     };
     pool_.start([this, self, gen, stop, work = std::move(work), post] {
-        setCurrentThreadNiceAbove(kBackgroundNice);
+        // The user pressed Run and waits for this, but sliders must stay live: the
+        // model-level pass's priority, between the foreground and the background stages.
+        setCurrentThreadNiceAbove(kEvalNice);
         const Progress progress = [post, this](int done, int total) {
             post([this, done, total] { emit this->progress(done, total); });
         };
