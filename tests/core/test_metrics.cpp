@@ -97,7 +97,24 @@ private slots:
         QVERIFY(std::abs(m.top1Retention - 2.0 / 3.0) < 1e-12);
     }
 
+    // Sparse rows are summed over the kept keys, rows keeping more than half over the
+    // dropped ones, and rows whose kept mass is tiny directly again: one case each.
+    void bruteForceRecallAndError_data() {
+        QTest::addColumn<int>("window");
+        QTest::addColumn<int>("stride");
+        QTest::addColumn<int>("random");
+        QTest::addColumn<bool>("sinkKey");  // key 0 takes almost all the mass
+        QTest::newRow("sparse rows") << 9 << 7 << 2 << false;
+        QTest::newRow("wide window") << 50 << 0 << 0 << false;
+        QTest::newRow("mixed") << 30 << 3 << 5 << false;
+        QTest::newRow("wide window, dropped sink") << 40 << 0 << 0 << true;
+    }
+
     void bruteForceRecallAndError() {
+        QFETCH(int, window);
+        QFETCH(int, stride);
+        QFETCH(int, random);
+        QFETCH(bool, sinkKey);
         std::mt19937 rng(3);
         std::normal_distribution<float> g(0, 1);
         const int64_t n = 70, d = 8;
@@ -105,10 +122,14 @@ private slots:
         for (int64_t i = 0; i < q.size(); ++i) q.data()[i] = 2 * g(rng);
         for (int64_t i = 0; i < k.size(); ++i) k.data()[i] = g(rng);
         for (int64_t i = 0; i < v.size(); ++i) v.data()[i] = g(rng);
+        if (sinkKey) {
+            for (int64_t i = 0; i < n; ++i) q(i, 0) = 8;
+            k(0, 0) = 8;
+        }
         PatternSpec s;
-        s.window = 9;
-        s.stride = 7;
-        s.random = 2;
+        s.window = window;
+        s.stride = stride;
+        s.random = random;
         const float scale = 0.35f;
         const HeadMetrics m = metricsFor(q, k, &v, s, scale, 16);
         const SparseMask mask = buildMask(s, n);

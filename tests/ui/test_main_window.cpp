@@ -11,6 +11,7 @@
 #include "ui/heatmap/heatmap_text.h"
 #include "ui/heatmap/heatmap_view.h"
 #include "ui/window/main_window.h"
+#include "ui/panels/method_controls.h"
 #include "ui/panels/pattern_controls.h"
 #include "ui/panels/readouts_panel.h"
 #include "ui/panels/workload_panel.h"
@@ -150,6 +151,43 @@ private slots:
         QCOMPARE(pc->spec().stride, int64_t(2));
         QVERIFY(settle());
         QVERIFY(errors_.isEmpty());
+    }
+
+    // Method parameters (issue 5): shown for the methods the pattern uses, editable,
+    // and each edit reaches core; NSA's substitute gates are stated.
+    void methodParametersAreEditable() {
+        PatternControls* pc = win_->patternControls();
+        MethodControls* mc = pc->methodControls();
+        QVERIFY(pc->selectPreset(QStringLiteral("streamingllm")));
+        QVERIFY(settle());
+        QVERIFY(!mc->isVisibleTo(win_.get()));
+        QVERIFY(pc->selectPreset(QStringLiteral("nsa")));
+        QVERIFY(settle());
+        QCOMPARE(mc->visibleRows(), 7);
+        QVERIFY(mc->noteText().contains(QStringLiteral("equal gates")));
+        QCOMPARE(mc->spinBox(QStringLiteral("nsa-window"))->value(), 512);
+        mc->spinBox(QStringLiteral("nsa-window"))->setValue(32);
+        mc->spinBox(QStringLiteral("nsa-select-count"))->setValue(3);
+        QVERIFY(settle());
+        QCOMPARE(ctl()->pattern().nsaWindow, int64_t(32));
+        QCOMPARE(ctl()->pattern().nsaSelectCount, int64_t(3));
+        QVERIFY(ctl()->pattern().nsa);
+        QCOMPARE(pc->presetBox()->currentData().toString(), QStringLiteral("custom"));
+        checkReadoutsEqualCore();
+
+        // Top-p: a coverage target, and a row density that varies from row to row.
+        QVERIFY(pc->selectPreset(QStringLiteral("top_p")));
+        QVERIFY(settle());
+        QVERIFY(mc->topPBox()->isVisibleTo(win_.get()));
+        QCOMPARE(mc->visibleRows(), 1);
+        mc->topPBox()->setValue(0.5);
+        QVERIFY(settle());
+        QCOMPARE(ctl()->pattern().topP, 0.5);
+        checkReadoutsEqualCore();
+        const HeadMetrics& m = ctl()->headStage()->metrics;
+        QVERIFY(m.rowDensityP90 > m.rowDensityP10);
+        QCOMPARE(win_->readouts()->cellText(Figure::RowDensity, ReadoutsPanel::HeadColumn),
+                 formatFigure(Figure::RowDensity, m));
     }
 
     void presetsSetTheirDocumentedParameters() {

@@ -105,8 +105,22 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent) {
     plot_->yAxis->setLabel(tr("query position i"));
     plot_->yAxis->setRangeReversed(true);
     plot_->xAxis->setTickLabelRotation(0);
+    // The axis lines sit a few pixels off the data: a 1-2 pixel strip at the edge
+    // (4 sink columns of 1024 tokens) would otherwise hide under the left axis line.
+    plot_->xAxis->setOffset(4);
+    plot_->yAxis->setOffset(4);
+    for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis}) {
+        axis->setTickLength(0, 4);  // ticks point outwards, never over the first cells
+        axis->setSubTickLength(0, 2);
+    }
+    // Grid lines would show through as a line over the first row and column.
+    plot_->xAxis->grid()->setVisible(false);
+    plot_->yAxis->grid()->setVisible(false);
     map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
     map_->setInterpolate(false);
+    // Antialiased plottables are drawn half a pixel off (QCPPainter's 0.5 translation),
+    // which moves every cell one pixel right and clips the last column.
+    map_->setAntialiased(false);
     map_->setTightBoundary(false);
     scale_ = new QCPColorScale(plot_);
     scale_->setType(QCPAxis::atRight);
@@ -242,6 +256,9 @@ void HeatmapView::redraw() {
     const double cw = double(grid_.col1 - grid_.col0) / dx, ch = double(grid_.row1 - grid_.row0) / dy;
     QCPColorMapData* data = map_->data();
     data->setSize(dx, dy);
+    // (QCustomPlot maps a vertical range onto [top - 1, bottom - 1], QRect::bottom() being
+    // top + height - 1, and clips plottables to the same pixels: the rows are all drawn,
+    // one pixel higher than the axis rect says; tests/ui/test_heatmap_pixels.cpp checks.)
     data->setRange(QCPRange(grid_.col0 - 0.5 + 0.5 * cw, grid_.col0 - 0.5 + (dx - 0.5) * cw),
                    QCPRange(grid_.row0 - 0.5 + 0.5 * ch, grid_.row0 - 0.5 + (dy - 0.5) * ch));
     float top = 0.0f;
@@ -279,6 +296,15 @@ void HeatmapView::redraw() {
     }
     updateTicks(grid_.row0, grid_.row1, grid_.col0, grid_.col1);
     plot_->replot();
+    // The replot lays the plot out again (tick label widths, the colour scale): when that
+    // changes the axis rect, the grid no longer has one cell per pixel, and drawing it
+    // scaled would drop whole columns (a 4-token sink strip at 1024 tokens). Plan again.
+    if (plot_->axisRect()->rect().size() != rect.size() && relayouts_ < 2) {
+        ++relayouts_;
+        redraw();
+        return;
+    }
+    relayouts_ = 0;
     emit redrawn();
 }
 

@@ -58,6 +58,7 @@ protected:
 
 private:
     void redraw();
+    int relayouts_ = 0;  // redraws in a row because the replot moved the axis rect
     void scheduleRedraw();
     void onRangeChanged();
     void onMouseMove(QMouseEvent* event);

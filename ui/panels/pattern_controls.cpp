@@ -1,6 +1,7 @@
 #include "ui/panels/pattern_controls.h"
 
 #include "core/pattern/presets.h"
+#include "ui/panels/method_controls.h"
 
 #include <QComboBox>
 #include <QGridLayout>
@@ -124,6 +125,17 @@ PatternControls::PatternControls(QWidget* parent) : QWidget(parent) {
     grid->setColumnStretch(1, 1);
     outer->addLayout(grid);
 
+    // The method's own parameters (NSA, DSA, Quest, ...), shown when the pattern uses them.
+    methods_ = new MethodControls;
+    connect(methods_, &MethodControls::specEdited, this, [this](const PatternSpec& edited) {
+        spec_ = edited;
+        spec_.preset = "custom";
+        preset_->setCurrentIndex(customIndex_);
+        showSpec();
+        emit patternChanged(spec_);
+    });
+    outer->addWidget(methods_);
+
     auto* layerRow = new QHBoxLayout;
     layerMode_ = new QComboBox;
     layerMode_->addItems({tr("All layers"), tr("Layers")});
@@ -229,6 +241,7 @@ void PatternControls::showSpec() {
         spins_[size_t(i)]->setValue(v);
     }
     seed_->setValue(static_cast<int>(spec_.seed));
+    methods_->showSpec(spec_);
     updating_ = false;
 }
 

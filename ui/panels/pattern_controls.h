@@ -16,6 +16,8 @@ class QSpinBox;
 
 namespace sparsescope::ui {
 
+class MethodControls;
+
 class PatternControls : public QWidget {
     Q_OBJECT
 public:
@@ -41,6 +43,7 @@ public:
     QSpinBox* firstLayerBox() const { return firstLayer_; }
     QSpinBox* lastLayerBox() const { return lastLayer_; }
     static QString paramName(Param p);
+    MethodControls* methodControls() const { return methods_; }
 
 signals:
     void patternChanged(const sparsescope::PatternSpec& spec);
@@ -58,6 +61,7 @@ private:
     std::array<QSlider*, ParamCount> sliders_{};
     std::array<QSpinBox*, ParamCount> spins_{};
     QSpinBox* seed_ = nullptr;
+    MethodControls* methods_ = nullptr;
     QComboBox* layerMode_ = nullptr;
     QSpinBox* firstLayer_ = nullptr;
     QSpinBox* lastLayer_ = nullptr;

@@ -30,7 +30,10 @@ QString fixed(double v, int digits) { return QString::number(v, 'f', digits); }
 QString figureName(Figure f) {
     switch (f) {
     case Figure::Density: return tr("Density");
-    case Figure::Flops: return tr("Attention FLOPs");
+    case Figure::RowDensity: return tr("Row density (p10 – p90)");
+    case Figure::CoreFlops: return tr("Core attention FLOPs");
+    case Figure::SelectorFlops: return tr("Selector FLOPs");
+    case Figure::Flops: return tr("Total attention FLOPs");
     case Figure::FlopsRatio: return tr("FLOPs sparse / dense");
     case Figure::KvReads: return tr("KV reads / decoded token");
     case Figure::BlockDensity: return tr("Block density (B)");
@@ -40,6 +43,7 @@ QString figureName(Figure f) {
     case Figure::Kl: return tr("KL(sparse ‖ dense)");
     case Figure::OutputError: return tr("Output error (mean)");
     case Figure::Top1Retention: return tr("Top-1 retention");
+    case Figure::IndexerOverlap: return tr("Indexer ∩ oracle top-k");
     case Figure::Count: break;
     }
     return {};
@@ -48,9 +52,19 @@ QString figureName(Figure f) {
 QString figureToolTip(Figure f) {
     switch (f) {
     case Figure::Density: return tr("Kept causal pairs / all causal pairs n(n+1)/2.");
-    case Figure::Flops: return tr("Attention FLOPs of the dense kernel → the sparse kernel (2d per q·k, 2d per p·v, "
-                                  "5 for the softmax, per computed pair). *: an oracle rule (top-k) also pays the dense q·k pass "
-                                  "it needs to choose.");
+    case Figure::RowDensity:
+        return tr("Kept keys / visible keys of each query row: the 10th and 90th percentile over the rows. Fixed rules give a narrow spread; adaptive ones (top-p, "
+                  "H2O, Quest) vary per row and per head.");
+    case Figure::CoreFlops:
+        return tr("Token-level attention FLOPs, dense kernel → sparse kernel: 2d per q·k, 2d per p·v and 5 for the "
+                  "softmax per computed pair (NSA: the selected and window branches).");
+    case Figure::SelectorFlops:
+        return tr("FLOPs spent choosing the keys, counted apart from core attention: the dense q·k pass of an oracle "
+                  "(top-k, top-p), DSA's lightning indexer, NSA's compressed-key attention, Quest's page bounds, "
+                  "H2O's score accumulation (docs/methods.md, \"Cost\").");
+    case Figure::Flops:
+        return tr("Dense attention FLOPs → core + selector FLOPs of the pattern. *: includes a selector that needs "
+                  "every dense score.");
     case Figure::FlopsRatio: return tr("Sparse attention FLOPs divided by dense attention FLOPs.");
     case Figure::KvReads: return tr("Keys kept by the last query row: K and V rows read per decoded token "
                                     "(mean over heads for a layer or the model).");
@@ -63,6 +77,9 @@ QString figureToolTip(Figure f) {
     case Figure::Kl: return tr("Mean over rows of −log recall: the KL divergence of the sparse softmax from the dense one.");
     case Figure::OutputError: return tr("Mean over rows of ‖o_sparse − o_dense‖ / ‖o_dense‖.");
     case Figure::Top1Retention: return tr("Share of rows whose densest key is kept.");
+    case Figure::IndexerOverlap:
+        return tr("DSA only: mean over rows of the share of the oracle's top-k keys (highest q·k) that the indexer "
+                  "built from the model's own heads also picks — the gap between an oracle and a realisable selector.");
     case Figure::Count: break;
     }
     return {};
@@ -83,6 +100,12 @@ QString evalFigureName(EvalFigure f) {
 QString formatFigure(Figure f, const HeadMetrics& m) {
     switch (f) {
     case Figure::Density: return fixed(100.0 * m.density, 2) + QStringLiteral(" %");
+    case Figure::RowDensity:
+        return fixed(100.0 * m.rowDensityP10, 1) + QStringLiteral("–") + fixed(100.0 * m.rowDensityP90, 1) +
+               QStringLiteral(" %");
+    case Figure::CoreFlops:
+        return engineering(m.flopsDense) + QStringLiteral(" → ") + engineering(m.flopsSparse - m.flopsSelector);
+    case Figure::SelectorFlops: return m.flopsSelector > 0 ? engineering(m.flopsSelector) : QStringLiteral("0");
     case Figure::Flops:
         // "*": includes the dense q.k pass an oracle selector needs (see the tooltip).
         return engineering(m.flopsDense) + QStringLiteral(" → ") + engineering(m.flopsSparse) +
@@ -98,6 +121,8 @@ QString formatFigure(Figure f, const HeadMetrics& m) {
     case Figure::Kl: return fixed(m.klMean, 4);
     case Figure::OutputError: return m.hasOutputError ? fixed(m.outputRelErrorMean, 4) : tr("n/a (no V)");
     case Figure::Top1Retention: return fixed(100.0 * m.top1Retention, 1) + QStringLiteral(" %");
+    case Figure::IndexerOverlap:
+        return m.hasIndexerOverlap ? fixed(100.0 * m.indexerOverlap, 1) + QStringLiteral(" %") : tr("n/a");
     case Figure::Count: break;
     }
     return {};

@@ -14,7 +14,10 @@ namespace sparsescope::ui {
 // Attention-level figures, shown per head, layer and model.
 enum class Figure {
     Density,
-    Flops,          // "dense → sparse"
+    RowDensity,     // spread over query rows (adaptive rules vary per row)
+    CoreFlops,      // "dense → sparse" of the token-level attention alone
+    SelectorFlops,  // what choosing the keys costs (oracle pass, indexer, NSA compression, ...)
+    Flops,          // total: "dense → core + selector"
     FlopsRatio,
     KvReads,
     BlockDensity,
@@ -24,6 +27,7 @@ enum class Figure {
     Kl,
     OutputError,
     Top1Retention,
+    IndexerOverlap,  // DSA: the indexer's top-k against the oracle's
     Count
 };
 
