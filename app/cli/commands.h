@@ -10,5 +10,7 @@ int runTokenize(int argc, char** argv);
 int runForward(int argc, char** argv);
 int runEval(int argc, char** argv);
 int runCost(int argc, char** argv);
+int runSweep(int argc, char** argv);
+int runWorkloads(int argc, char** argv);
 
 }  // namespace sparsescope::cli

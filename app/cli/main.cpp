@@ -31,6 +31,10 @@ const Command kCommands[] = {
      sparsescope::cli::runEval},
     {"cost", "closed-form cost of a pattern per context: KV reads, FLOPs, roofline estimates",
      sparsescope::cli::runCost},
+    {"sweep", "step one pattern parameter over values: metrics per value (CSV/JSON), Pareto data",
+     sparsescope::cli::runSweep},
+    {"workloads", "one pattern on every bundled sample or a folder: recall, loss, passkey retrieval",
+     sparsescope::cli::runWorkloads},
 };
 
 void printUsage(std::FILE* out) {

@@ -14,6 +14,8 @@
 #include "ui/window/export_actions.h"
 #include "ui/window/session_actions.h"
 #include "ui/window/window_layout.h"
+#include "ui/views/sweep_view.h"
+#include "ui/views/workload_comparison_view.h"
 
 #include <QApplication>
 #include <cmath>
@@ -189,6 +191,7 @@ void MainWindow::buildMenus() {
     QAction* compare = compareDock_->toggleViewAction();  // issue 6
     compare->setShortcut(QKeySequence(tr("Ctrl+D")));
     view->addAction(compare);
+    buildExploreDocks(view);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("About SparseScope"), this, [this] {
@@ -196,6 +199,31 @@ void MainWindow::buildMenus() {
                            tr("SparseScope shows which token pairs a sparse attention pattern keeps, what "
                               "compute it saves and what accuracy it costs, on a real model's attention."));
     });
+}
+
+void MainWindow::buildExploreDocks(QMenu* view) {
+    sweep_ = new SweepView(controller_);
+    comparison_ = new WorkloadComparisonView(controller_);
+    auto* sweepDock = new QDockWidget(tr("Pareto sweep"), this);
+    sweepDock->setObjectName(QStringLiteral("sweepDock"));
+    sweepDock->setWidget(sweep_);
+    auto* comparisonDock = new QDockWidget(tr("Workload comparison"), this);
+    comparisonDock->setObjectName(QStringLiteral("workloadComparisonDock"));
+    comparisonDock->setWidget(comparison_);
+    addDockWidget(Qt::BottomDockWidgetArea, sweepDock);
+    tabifyDockWidget(sweepDock, comparisonDock);
+    sweepDock->hide();
+    comparisonDock->hide();
+    view->addSeparator();
+    QAction* a = sweepDock->toggleViewAction();
+    a->setShortcut(QKeySequence(tr("Ctrl+Shift+P")));
+    view->addAction(a);
+    a = comparisonDock->toggleViewAction();
+    a->setShortcut(QKeySequence(tr("Ctrl+Shift+W")));
+    view->addAction(a);
+    sweep_->setBudget(readouts_->budget());
+    connect(readouts_, &ReadoutsPanel::budgetChanged, sweep_, &SweepView::setBudget);
+    connect(sweep_, &SweepView::pointApplied, pattern_, &PatternControls::setSpec);
 }
 
 void MainWindow::connectController() {
@@ -265,6 +293,7 @@ void MainWindow::connectController() {
 void MainWindow::start(const QString& modelDir, const QString& samplesDir, const QString& defaultSampleId,
                        const QString& defaultPreset) {
     samplesDir_ = samplesDir;
+    comparison_->setSamplesDir(samplesDir);
     if (!samplesDir.isEmpty()) {
         try {
             workloadPanel_->setSamples(loadSampleManifest((samplesDir + QStringLiteral("/manifest.json")).toStdString()));

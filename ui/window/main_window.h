@@ -29,6 +29,8 @@ class PatternControls;
 class ReadoutsPanel;
 class RecentFiles;
 class SessionActions;
+class SweepView;
+class WorkloadComparisonView;
 class WorkloadPanel;
 
 class MainWindow : public QMainWindow {
@@ -71,6 +73,8 @@ public:
     QString samplesDir() const { return samplesDir_; }
     // Shows an error through the sink (a message box by default).
     void showError(const QString& title, const QString& text);
+    SweepView* sweepView() const { return sweep_; }
+    WorkloadComparisonView* workloadComparisonView() const { return comparison_; }
 
 signals:
     void errorShown(const QString& title, const QString& text);
@@ -78,6 +82,7 @@ signals:
 private:
     void buildMenus();
     void buildDocks();
+    void buildExploreDocks(QMenu* view);  // issue 6: sweep and workload comparison
     void connectController();
     void onWorkloadChanged(const WorkloadPtr& w);
     void pickOpenModel();
@@ -94,6 +99,8 @@ private:
     HeadGalleryView* gallery_ = nullptr;
     DeploymentPanel* deployment_ = nullptr;
     RecentFiles* recent_ = nullptr;
+    SweepView* sweep_ = nullptr;
+    WorkloadComparisonView* comparison_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QLabel* status_ = nullptr;
     QProgressBar* loadProgress_ = nullptr;

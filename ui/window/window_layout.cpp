@@ -23,8 +23,10 @@ bool WindowLayout::restore() {
     QSettings settings;
     const QByteArray geometry = settings.value(geometryKey()).toByteArray();
     const QByteArray state = settings.value(stateKey()).toByteArray();
-    bool ok = !geometry.isEmpty() && window_->restoreGeometry(geometry);
-    ok = !state.isEmpty() && window_->restoreState(state, kStateVersion) && ok;
+    // The docks first, then the size: restoring the docks can grow the window to their
+    // minimum sizes, and the saved geometry already allowed for those.
+    bool ok = !state.isEmpty() && window_->restoreState(state, kStateVersion);
+    ok = !geometry.isEmpty() && window_->restoreGeometry(geometry) && ok;
     return ok;
 }
 
