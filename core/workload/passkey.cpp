@@ -33,7 +33,7 @@ PasskeyTask makePasskeyTask(int fillerUnits, double depth, uint64_t seed) {
     PasskeyTask t;
     t.fillerUnits = fillerUnits;
     t.depth = std::clamp(depth, 0.0, 1.0);
-    SplitMix64 rng(seed);
+    TaskSplitMix64 rng(seed);
     t.passkey = 10000 + static_cast<int64_t>(rng.below(kFiveDigitSpan));
 
     const std::string k = std::to_string(t.passkey);
@@ -70,7 +70,7 @@ KeyValueTask makeKeyValueTask(int pairs, int queryIndex, uint64_t seed) {
 
     KeyValueTask t;
     t.queryIndex = queryIndex;
-    SplitMix64 rng(seed);
+    TaskSplitMix64 rng(seed);
 
     // Partial Fisher-Yates: the first `pairs` entries become a uniform sample of
     // distinct keys in random order, with a bounded number of draws.

@@ -26,7 +26,7 @@
 //
 // Keys are distinct 4-digit numbers (1000..9999), values 5-digit (10000..99999).
 //
-// Both generators draw from SplitMix64(seed) only (splitmix64.h), so a seed gives the
+// Both generators draw from TaskSplitMix64(seed) only (splitmix64.h), so a seed gives the
 // same task on every platform and in tools/workload_gen.py:
 //   passkey:  K = 10000 + next() % 90000
 //   keyvalue: keys by a partial Fisher-Yates shuffle of [1000, 1001, ..., 9999]:

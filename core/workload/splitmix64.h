@@ -8,13 +8,18 @@
 //   state += 0x9E3779B97F4A7C15
 //   z = state; z = (z ^ z>>30) * 0xBF58476D1CE4E5B9; z = (z ^ z>>27) * 0x94D049BB133111EB
 //   return z ^ z>>31                                        (all mod 2^64)
+//
+// Not core/common/random.h's SplitMix64: that one draws below() without modulo bias
+// (Lemire) for masks. Two classes of one name would break the one-definition rule, and
+// the linker would then pick either body for both (it did in Debug builds: other
+// passkeys). Hence the distinct name.
 #include <cstdint>
 
 namespace sparsescope {
 
-class SplitMix64 {
+class TaskSplitMix64 {
 public:
-    explicit SplitMix64(uint64_t seed) : state_(seed) {}
+    explicit TaskSplitMix64(uint64_t seed) : state_(seed) {}
 
     uint64_t next() {
         uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);

@@ -75,11 +75,11 @@ class TestWorkload : public QObject {
 private slots:
     // Reference outputs of Vigna's splitmix64.c for seed 1234567.
     void splitMix64ReferenceVector() {
-        SplitMix64 r(1234567);
+        TaskSplitMix64 r(1234567);
         QCOMPARE(r.next(), uint64_t{6457827717110365317ull});
         QCOMPARE(r.next(), uint64_t{3203168211198807973ull});
         QCOMPARE(r.next(), uint64_t{9817491932198370423ull});
-        QCOMPARE(SplitMix64(5).below(0), uint64_t{0});
+        QCOMPARE(TaskSplitMix64(5).below(0), uint64_t{0});
     }
 
     // F = 2, depth 0.5: needle before unit round(1) = 1. K for seed 7 comes from the
