@@ -86,7 +86,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->addWidget(status_, 1);
     statusBar()->addPermanentWidget(loadProgress_);
     statusBar()->addPermanentWidget(cancelLoad_);
-    resize(1560, 960);
     // Issue 6: sessions restore after the window's own handlers ran; the layout last (every dock exists).
     sessions_->connectController();
     new WindowLayout(this);

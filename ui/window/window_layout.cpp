@@ -2,6 +2,9 @@
 
 #include <QEvent>
 #include <QMainWindow>
+#include <QGuiApplication>
+#include <QLayout>
+#include <QScreen>
 #include <QSettings>
 
 namespace sparsescope::ui {
@@ -14,9 +17,19 @@ constexpr int kStateVersion = 1;
 QString WindowLayout::geometryKey() { return QStringLiteral("mainWindow/geometry"); }
 QString WindowLayout::stateKey() { return QStringLiteral("mainWindow/state"); }
 
-WindowLayout::WindowLayout(QMainWindow* window) : QObject(window), window_(window) {
+WindowLayout::WindowLayout(QMainWindow* window, QSize defaultSize)
+    : QObject(window), window_(window), defaultSize_(defaultSize) {
     window_->installEventFilter(this);
-    restore();
+    restored_ = restore();
+    if (!restored_) {
+        // Lay the docks out first (tabs formed), so the size is not measured against the
+        // docks' minimum sizes stacked.
+        if (window_->layout()) window_->layout()->activate();
+        QSize size = defaultSize_;
+        if (const QScreen* screen = QGuiApplication::primaryScreen())
+            size = size.boundedTo(screen->availableGeometry().size());
+        window_->resize(size);
+    }
 }
 
 bool WindowLayout::restore() {
