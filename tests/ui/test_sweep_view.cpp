@@ -12,6 +12,7 @@
 #include "ui/views/sweep_view.h"
 #include "ui/views/workload_comparison_model.h"
 #include "ui/views/workload_comparison_view.h"
+#include "ui/window/export_actions.h"
 #include "ui/window/main_window.h"
 #include "ui_test_support.h"
 
@@ -21,6 +22,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
+#include <QFile>
 #include <QTest>
 #include <qcustomplot.h>
 
@@ -289,6 +291,38 @@ private slots:
         // A new pattern makes the table stale.
         win_->patternControls()->selectPreset(QStringLiteral("bigbird"));
         QVERIFY(cv->isStale());
+    }
+
+    // File ▸ Export sweep results / workload comparison: the files hold the views'
+    // CSV and JSON; with nothing run yet, the error path and no file.
+    void exportsSweepAndComparison() {
+        QStringList errors;
+        win_->setErrorSink([&](const QString& t, const QString& m) { errors << t + QLatin1Char('\n') + m; });
+        auto read = [](const QString& path) {
+            QFile f(path);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        };
+        QVERIFY(!view()->results().empty());
+        const QString csv = dir_.filePath(QStringLiteral("sweep.csv")), json = dir_.filePath(QStringLiteral("sweep.json"));
+        QVERIFY(win_->exportActions()->exportSweep(csv));
+        QVERIFY(win_->exportActions()->exportSweep(json));
+        QCOMPARE(read(csv), view()->toCsv().toUtf8());
+        QCOMPARE(read(json), view()->toJson());
+        QVERIFY(!QJsonDocument::fromJson(read(json)).isNull());
+        const QString wcsv = dir_.filePath(QStringLiteral("workloads.csv"));
+        QVERIFY(win_->exportActions()->exportWorkloads(wcsv));
+        QCOMPARE(read(wcsv), win_->workloadComparisonView()->toCsv().toUtf8());
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.join(QLatin1Char('\n'))));
+
+        MainWindow fresh;
+        fresh.setErrorSink([&](const QString& t, const QString& m) { errors << t + QLatin1Char('\n') + m; });
+        const QString none = dir_.filePath(QStringLiteral("none.csv"));
+        QVERIFY(!fresh.exportActions()->exportSweep(none));
+        QVERIFY(!fresh.exportActions()->exportWorkloads(none));
+        QVERIFY(!QFile::exists(none));
+        QCOMPARE(errors.size(), 2);
+        QVERIFY(errors[0].contains(none) && errors[0].contains(QStringLiteral("no sweep has run yet")));
+        win_->setErrorSink([](const QString& t, const QString& m) { qWarning("%s: %s", qPrintable(t), qPrintable(m)); });
     }
 };
 

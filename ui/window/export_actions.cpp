@@ -1,5 +1,8 @@
 #include "ui/window/export_actions.h"
 
+#include "ui/views/sweep_view.h"
+#include "ui/views/workload_comparison_view.h"
+
 #include "core/common/error.h"
 #include "core/metrics/metrics_json.h"
 #include "core/pattern/pattern_json.h"
@@ -169,6 +172,16 @@ void ExportActions::addTo(QMenu* file) {
                                                        tr("CSV table (*.csv);;JSON (*.json)"));
         if (!p.isEmpty()) exportReadouts(p);
     });
+    file->addAction(tr("Export sweep results as CSV/JSON…"), this, [this] {
+        const QString p = QFileDialog::getSaveFileName(window_, tr("Export sweep results"), QString(),
+                                                       tr("CSV table (*.csv);;JSON (*.json)"));
+        if (!p.isEmpty()) exportSweep(p);
+    });
+    file->addAction(tr("Export workload comparison as CSV/JSON…"), this, [this] {
+        const QString p = QFileDialog::getSaveFileName(window_, tr("Export workload comparison"), QString(),
+                                                       tr("CSV table (*.csv);;JSON (*.json)"));
+        if (!p.isEmpty()) exportWorkloads(p);
+    });
     file->addAction(tr("Save pattern as JSON…"), this, [this] {
         const QString p = QFileDialog::getSaveFileName(window_, tr("Save pattern"), QString(), tr("Pattern JSON (*.json)"));
         if (!p.isEmpty()) savePattern(p);
@@ -190,6 +203,27 @@ bool ExportActions::exportHeatmap(const QString& path) {
     QCustomPlot* plot = window_->heatmap()->plot();
     const bool ok = pdf ? exportPlotPdf(plot, path, &problem) : exportPlotPng(plot, path, &problem);
     return ok || fail(tr("Could not export the heatmap"), path, problem);
+}
+
+bool ExportActions::exportSweep(const QString& path) {
+    const SweepView* v = window_->sweepView();
+    if (v->results().empty())
+        return fail(tr("Could not export the sweep"), path, tr("no sweep has run yet (View ▸ Pareto sweep, Run sweep)"));
+    const bool json = path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
+    QString problem;
+    return writeFileAtomically(path, json ? v->toJson() : v->toCsv().toUtf8(), &problem) ||
+           fail(tr("Could not export the sweep"), path, problem);
+}
+
+bool ExportActions::exportWorkloads(const QString& path) {
+    const WorkloadComparisonView* v = window_->workloadComparisonView();
+    if (!v->comparison())
+        return fail(tr("Could not export the workload comparison"), path,
+                    tr("no comparison has run yet (View ▸ Workload comparison, Compare)"));
+    const bool json = path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
+    QString problem;
+    return writeFileAtomically(path, json ? v->toJson() : v->toCsv().toUtf8(), &problem) ||
+           fail(tr("Could not export the workload comparison"), path, problem);
 }
 
 bool ExportActions::exportReadouts(const QString& path) {

@@ -1,6 +1,7 @@
 #pragma once
 // File ▸ Export: the heatmap as PNG or PDF (QCustomPlot's savePng / savePdf),
-// the readouts as CSV or JSON (core's metrics JSON keys), and the pattern as the
+// the readouts, the Pareto sweep and the workload comparison as CSV or JSON (core's
+// keys), and the pattern as the
 // JSON that `sparsescope-cli --pattern-file` reads; File ▸ Open pattern JSON.
 // Every write goes through QSaveFile: the target is replaced only when the whole
 // file was written, so a failed or interrupted export leaves an existing file intact.
@@ -46,6 +47,8 @@ public:
     // The menu's dialogs end here (tests call these directly). false = the error was shown.
     bool exportHeatmap(const QString& path);   // .pdf: PDF, anything else: PNG
     bool exportReadouts(const QString& path);  // .json: JSON, anything else: CSV
+    bool exportSweep(const QString& path);      // the Pareto sweep shown: .json JSON, else CSV
+    bool exportWorkloads(const QString& path);  // the workload comparison shown: .json JSON, else CSV
     bool savePattern(const QString& path);
     bool openPattern(const QString& path);     // shows it in the pattern controls
 
