@@ -20,16 +20,8 @@ namespace sparsescope::cli {
 namespace {
 
 AttentionShape shapeFromConfig(const std::string& dir, const std::string& label) {
-    const ModelConfig c = parseModelConfig((std::filesystem::path(dir) / "config.json").string());
-    AttentionShape s;
-    s.layers = c.layers;
-    s.heads = c.heads;
-    s.kvHeads = c.kvHeads;
-    s.headDim = c.headDim;
-    s.valueDim = c.headDim;
-    s.source = label + " (" + c.architecture + ": " + std::to_string(c.layers) + " layers, " +
-               std::to_string(c.heads) + " query heads, " + std::to_string(c.kvHeads) + " KV heads, head dim " +
-               std::to_string(c.headDim) + ")";
+    AttentionShape s = attentionShapeOf(parseModelConfig((std::filesystem::path(dir) / "config.json").string()));
+    s.source = label + " (" + s.source + ")";
     return s;
 }
 

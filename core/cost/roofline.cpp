@@ -45,6 +45,21 @@ void validate(const AttentionShape& s) {
     if (!(s.bytesPerElement > 0)) throw Error("<input>", "bytes", "bytes per element must be > 0");
 }
 
+AttentionShape attentionShapeOf(const ModelConfig& config, double bytesPerElement) {
+    AttentionShape s;
+    s.layers = config.layers;
+    s.heads = config.heads;
+    s.kvHeads = config.kvHeads;
+    s.headDim = config.headDim;
+    s.valueDim = config.headDim;
+    s.bytesPerElement = bytesPerElement;
+    s.source = config.architecture + " config: " + std::to_string(config.layers) + " layers, " +
+               std::to_string(config.heads) + " query heads, " + std::to_string(config.kvHeads) + " KV heads, head dim " +
+               std::to_string(config.headDim);
+    validate(s);
+    return s;
+}
+
 ContextCost estimateContextCost(const PatternSpec& spec, const AttentionShape& shape, const HardwareProfile& hw,
                                 int64_t context) {
     validate(spec);

@@ -14,6 +14,7 @@
 //                             128-query tile, FlashAttention style)
 #include "core/cost/hardware.h"
 #include "core/cost/method_cost.h"
+#include "core/model/model_config.h"
 #include "core/pattern/pattern_spec.h"
 
 #include <nlohmann/json.hpp>
@@ -36,6 +37,10 @@ struct AttentionShape {
 
 // Throws Error for non-positive sizes or heads not divisible by KV heads.
 void validate(const AttentionShape& shape);
+
+// The attention shape of a model config: value dim = head dim, bf16 KV cache.
+AttentionShape attentionShapeOf(const ModelConfig& config, double bytesPerElement = 2.0);
+
 
 struct ContextCost {
     int64_t context = 0;

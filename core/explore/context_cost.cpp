@@ -76,21 +76,6 @@ std::vector<int64_t> contextGrid(int64_t from, int64_t to, int pointsPerDecade) 
     return grid;
 }
 
-AttentionShape attentionShapeOf(const ModelConfig& config, double bytesPerElement) {
-    AttentionShape s;
-    s.layers = config.layers;
-    s.heads = config.heads;
-    s.kvHeads = config.kvHeads;
-    s.headDim = config.headDim;
-    s.valueDim = config.headDim;
-    s.bytesPerElement = bytesPerElement;
-    s.source = config.architecture + " config: " + std::to_string(config.layers) + " layers, " +
-               std::to_string(config.heads) + " query heads, " + std::to_string(config.kvHeads) + " KV heads, head dim " +
-               std::to_string(config.headDim);
-    validate(s);
-    return s;
-}
-
 double nonAttentionFlopsPerToken(const ModelConfig& c) {
     auto positive = [](int64_t v, const char* field) {
         if (v < 1) throw Error("config.json", field, "must be >= 1 for the whole-model cost, got " + std::to_string(v));

@@ -46,8 +46,6 @@ namespace sparsescope {
 // or pointsPerDecade < 1.
 std::vector<int64_t> contextGrid(int64_t from = 1000, int64_t to = 1000000, int pointsPerDecade = 8);
 
-// The attention shape of a model config: value dim = head dim, bf16 KV cache.
-AttentionShape attentionShapeOf(const ModelConfig& config, double bytesPerElement = 2.0);
 
 // 2 * matmul parameters per token (see above). Throws Error for non-positive sizes.
 double nonAttentionFlopsPerToken(const ModelConfig& config);

@@ -140,15 +140,8 @@ void DeploymentPanel::setModelConfig(const ModelConfig* c) {
     while (shape_->count() > 1) shape_->removeItem(1);
     modelShape_.reset();
     if (c) {
-        AttentionShape s;
-        s.layers = c->layers;
-        s.heads = c->heads;
-        s.kvHeads = c->kvHeads;
-        s.headDim = c->headDim;
-        s.valueDim = c->headDim;
-        s.source = "the loaded model (" + c->architecture + ": " + std::to_string(c->layers) + " layers, " +
-                   std::to_string(c->heads) + " query heads, " + std::to_string(c->kvHeads) + " KV heads, head dim " +
-                   std::to_string(c->headDim) + ", 2-byte KV cache)";
+        AttentionShape s = attentionShapeOf(*c);
+        s.source = "the loaded model (" + s.source + ", 2-byte KV cache)";
         modelShape_ = s;
         shape_->addItem(tr("the loaded model"));
         shape_->setItemData(1, QString::fromStdString(s.source), Qt::ToolTipRole);
