@@ -78,9 +78,7 @@ class TestCompareView : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        QCoreApplication::setOrganizationName(QStringLiteral("SparseScopeCompareTest"));
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.path());
+        uitest::useTemporarySettings(dir_, QStringLiteral("SparseScopeCompareTest"));
         const QString model = uitest::writeModel(dir_, QStringLiteral("model"));
         win_ = std::make_unique<MainWindow>();
         win_->setErrorSink([this](const QString& t, const QString& m) { errors_ << t + QLatin1Char('\n') + m; });

@@ -115,9 +115,7 @@ class TestExportSession : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        QCoreApplication::setOrganizationName(QStringLiteral("SparseScopeExportTest"));
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.path());
+        uitest::useTemporarySettings(dir_, QStringLiteral("SparseScopeExportTest"));
         model_ = uitest::writeModel(dir_, QStringLiteral("model"));
         win_ = makeWindow(QStringLiteral("prose-kjv-ruth"));
         QVERIFY(win_);

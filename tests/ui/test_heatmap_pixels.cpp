@@ -79,9 +79,7 @@ class TestHeatmapPixels : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        QCoreApplication::setOrganizationName(QStringLiteral("SparseScopeTest"));
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.path());
+        uitest::useTemporarySettings(dir_, QStringLiteral("SparseScopeTest"));
         const QString model = uitest::writeModel(dir_, QStringLiteral("model"));
         win_ = std::make_unique<MainWindow>();
         win_->setErrorSink([](const QString& t, const QString& m) { QFAIL(qPrintable(t + QLatin1Char(' ') + m)); });

@@ -77,10 +77,7 @@ class TestMainWindow : public QObject {
 private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        // Recent files go to a settings file in the temporary folder, not the user's.
-        QCoreApplication::setOrganizationName(QStringLiteral("SparseScopeTest"));
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir_.path());
+        uitest::useTemporarySettings(dir_, QStringLiteral("SparseScopeTest"));
         const QString model = uitest::writeModel(dir_, QStringLiteral("model"));
         win_ = std::make_unique<MainWindow>();
         win_->setErrorSink([this](const QString& title, const QString& text) { errors_ << title + QLatin1Char('\n') + text; });

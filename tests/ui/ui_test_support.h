@@ -4,7 +4,9 @@
 // a text of a given length.
 #include "core/tiny_model_writer.h"
 
+#include <QCoreApplication>
 #include <QDir>
+#include <QSettings>
 #include <QString>
 #include <QTemporaryDir>
 
@@ -25,6 +27,13 @@ inline tinymodel::Spec smallSpec() {
     s.positions = 512;
     s.seed = 7;
     return s;
+}
+
+// QSettings (recent files, window layout) go to an INI file in `dir`, never the user's.
+inline void useTemporarySettings(const QTemporaryDir& dir, const QString& organization) {
+    QCoreApplication::setOrganizationName(organization);
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
 }
 
 inline QString writeModel(const QTemporaryDir& dir, const QString& name, const tinymodel::Spec& spec = smallSpec()) {
