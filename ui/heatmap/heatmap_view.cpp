@@ -245,15 +245,9 @@ void HeatmapView::redraw() {
     // Cells are uniform in token units: cell x is centred at col0 - 0.5 + (x + 0.5) * width.
     // A single cell is drawn as two identical halves (QCPColorMapData needs two to have a width).
     const int cx = int(grid_.cellsX), cy = int(grid_.cellsY);
-    const int dx = std::max(2, cx), dy = std::max(2, cy);
-    const double cw = double(grid_.col1 - grid_.col0) / dx, ch = double(grid_.row1 - grid_.row0) / dy;
+    const QSize size = shapeCellMap(map_, grid_);
+    const int dx = size.width(), dy = size.height();
     QCPColorMapData* data = map_->data();
-    data->setSize(dx, dy);
-    // (QCustomPlot maps a vertical range onto [top - 1, bottom - 1], QRect::bottom() being
-    // top + height - 1, and clips plottables to the same pixels: the rows are all drawn,
-    // one pixel higher than the axis rect says; tests/ui/test_heatmap_pixels.cpp checks.)
-    data->setRange(QCPRange(grid_.col0 - 0.5 + 0.5 * cw, grid_.col0 - 0.5 + (dx - 0.5) * cw),
-                   QCPRange(grid_.row0 - 0.5 + 0.5 * ch, grid_.row0 - 0.5 + (dy - 0.5) * ch));
     float top = 0.0f;
     for (float v : grid_.values) top = std::max(top, v);
     const double upper = top > 0 ? double(top) : 1.0;

@@ -39,16 +39,12 @@ QCPColorGradient categoryGradient(int count, QColor (*colour)(int)) {
 
 QColor ruleColour(int c) { return categoryColor(c); }
 
-// Cells are uniform in token units, as in HeatmapView: cell x is centred at
-// col0 - 0.5 + (x + 0.5) * width; a single cell is drawn as two identical halves.
+// The grid's categories, one data cell per grid cell (shapeCellMap).
 void fillMap(QCPColorMap* map, const HeatmapGrid& g, int categories) {
     const int cx = int(g.cellsX), cy = int(g.cellsY);
-    const int dx = std::max(2, cx), dy = std::max(2, cy);
-    const double cw = double(g.col1 - g.col0) / dx, ch = double(g.row1 - g.row0) / dy;
+    const QSize size = shapeCellMap(map, g);
+    const int dx = size.width(), dy = size.height();
     QCPColorMapData* data = map->data();
-    data->setSize(dx, dy);
-    data->setRange(QCPRange(g.col0 - 0.5 + 0.5 * cw, g.col0 - 0.5 + (dx - 0.5) * cw),
-                   QCPRange(g.row0 - 0.5 + 0.5 * ch, g.row0 - 0.5 + (dy - 0.5) * ch));
     for (int y = 0; y < dy; ++y)
         for (int x = 0; x < dx; ++x) data->setCell(x, y, g.at(x * cx / dx, y * cy / dy) + 0.25);
     map->setDataRange(QCPRange(0, categories - 1));

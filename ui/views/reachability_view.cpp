@@ -164,13 +164,10 @@ void ReachabilityView::redraw() {
     win.maxCellsX = std::max(16, rect.width());
     win.maxCellsY = std::max(16, rect.height());
     grid_ = downsampleReachability(r, win);
-    // Cells uniform in token units; a single cell drawn as two halves (QCPColorMapData needs two).
     const int cx = int(grid_.cellsX), cy = int(grid_.cellsY);
-    const int dx = std::max(2, cx), dy = std::max(2, cy);
-    const double cw = double(r.n) / dx, ch = double(r.n) / dy;
+    const QSize size = shapeCellMap(map_, grid_);
+    const int dx = size.width(), dy = size.height();
     QCPColorMapData* data = map_->data();
-    data->setSize(dx, dy);
-    data->setRange(QCPRange(-0.5 + 0.5 * cw, -0.5 + (dx - 0.5) * cw), QCPRange(-0.5 + 0.5 * ch, -0.5 + (dy - 0.5) * ch));
     for (int y = 0; y < dy; ++y)
         for (int x = 0; x < dx; ++x) {
             const float v = grid_.at(x * cx / dx, y * cy / dy);
