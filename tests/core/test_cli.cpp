@@ -10,6 +10,8 @@
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
+#include "cli_test_support.h"
+
 #include <QTest>
 
 #include <random>
@@ -18,18 +20,8 @@ using namespace sparsescope;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QByteArray out, err;
-};
-
-Run runCli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(SPARSESCOPE_CLI_PATH), args);
-    p.waitForFinished(120000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError()};
-}
+using clitest::Run;
+using clitest::runCli;
 
 }  // namespace
 

@@ -7,22 +7,14 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
+#include "cli_test_support.h"
+
 #include <QTest>
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QByteArray out, err;
-};
-
-Run runCli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(SPARSESCOPE_CLI_PATH), args);
-    p.waitForFinished(180000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError()};
-}
+using clitest::Run;
+using clitest::runCli;
 
 const QString kText = QStringLiteral(SPARSESCOPE_SOURCE_DIR "/samples/prose_kjv_ruth.txt");
 

@@ -14,6 +14,8 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
+#include "cli_test_support.h"
+
 #include <QTest>
 
 #include <cmath>
@@ -30,18 +32,8 @@ double decodeKv(const PatternSpec& s, int64_t t) { return rowCost(s, t, kDims, C
 
 std::string profilesPath() { return std::string(SPARSESCOPE_SOURCE_DIR) + "/resources/hardware/profiles.json"; }
 
-struct Run {
-    int code = -1;
-    QByteArray out, err;
-};
-
-Run runCli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(SPARSESCOPE_CLI_PATH), args);
-    p.waitForFinished(120000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError()};
-}
+using clitest::Run;
+using clitest::runCli;
 
 }  // namespace
 

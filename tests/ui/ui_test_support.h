@@ -6,6 +6,8 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QImage>
+#include <QSet>
 #include <QSettings>
 #include <QString>
 #include <QTemporaryDir>
@@ -27,6 +29,15 @@ inline tinymodel::Spec smallSpec() {
     s.positions = 512;
     s.seed = 7;
     return s;
+}
+
+// Distinct colours of `img` scaled to 200 x 200: a drawn plot has more than a handful.
+inline int distinctColours(const QImage& img) {
+    const QImage small = img.scaled(200, 200);
+    QSet<QRgb> colours;
+    for (int y = 0; y < small.height(); ++y)
+        for (int x = 0; x < small.width(); ++x) colours.insert(small.pixel(x, y));
+    return int(colours.size());
 }
 
 // QSettings (recent files, window layout) go to an INI file in `dir`, never the user's.

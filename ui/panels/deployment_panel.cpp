@@ -132,7 +132,18 @@ DeploymentPanel::DeploymentPanel(const QString& profilesFile, QWidget* parent) :
 
 void DeploymentPanel::setPattern(const PatternSpec& spec) {
     spec_ = spec;
+    // Every slider move lands here: while the tab is behind another, the estimate
+    // (a sum over every prefill row) waits until the tab is shown.
+    if (parentWidget() && !isVisible()) {
+        stale_ = true;
+        return;
+    }
     refresh();
+}
+
+void DeploymentPanel::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (stale_) refresh();
 }
 
 void DeploymentPanel::setModelConfig(const ModelConfig* c) {
@@ -176,6 +187,7 @@ void DeploymentPanel::startMeasurement(int index) {
 }
 
 void DeploymentPanel::refresh() {
+    stale_ = false;
     estimate_.reset();
     const HardwareProfile* hw = profile();
     auto clear = [this] {

@@ -50,7 +50,10 @@ public:
     bool isMeasuring() const { return measuring_; }
 
 signals:
-    void measured();  // the in-app CPU measurement arrived
+    void measured();
+
+protected:
+    void showEvent(QShowEvent* event) override;  // the in-app CPU measurement arrived
 
 private:
     void refresh();
@@ -66,6 +69,7 @@ private:
     QLabel* status_ = nullptr;
     QLabel* cells_[RowCount][2] = {};
     bool measuring_ = false;
+    bool stale_ = false;  // the pattern changed while the tab was hidden
 };
 
 }  // namespace sparsescope::ui

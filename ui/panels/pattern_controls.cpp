@@ -2,6 +2,7 @@
 
 #include "core/pattern/presets.h"
 #include "ui/panels/method_controls.h"
+#include "ui/panels/preset_box.h"
 
 #include <QComboBox>
 #include <QGridLayout>
@@ -66,16 +67,7 @@ PatternControls::PatternControls(QWidget* parent) : QWidget(parent) {
     outer->setContentsMargins(0, 0, 0, 0);
 
     preset_ = new QComboBox;
-    // Long preset titles must not widen the dock: the popup shows them in full.
-    preset_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    preset_->setMinimumContentsLength(16);
-    int index = 0;
-    for (const PresetInfo& p : builtinPresets()) {
-        preset_->addItem(QString::fromStdString(p.title), QString::fromStdString(p.name));
-        preset_->setItemData(index++, QString::fromStdString(p.tooltip()), Qt::ToolTipRole);
-    }
-    preset_->addItem(tr("Custom"), QStringLiteral("custom"));
-    customIndex_ = index;
+    customIndex_ = fillPresetBox(preset_, 16);
     preset_->setItemData(customIndex_, tr("Your own combination of the rules below."), Qt::ToolTipRole);
     connect(preset_, &QComboBox::activated, this, &PatternControls::onPresetActivated);
     auto* presetRow = new QHBoxLayout;

@@ -1,5 +1,7 @@
 #include "ui/views/compact_pattern_editor.h"
 
+#include "ui/panels/preset_box.h"
+
 #include "core/pattern/presets.h"
 
 #include <QComboBox>
@@ -62,15 +64,7 @@ CompactPatternEditor::CompactPatternEditor(QWidget* parent) : QWidget(parent) {
     auto* outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
     preset_ = new QComboBox;
-    preset_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    preset_->setMinimumContentsLength(14);
-    int index = 0;
-    for (const PresetInfo& p : builtinPresets()) {
-        preset_->addItem(QString::fromStdString(p.title), QString::fromStdString(p.name));
-        preset_->setItemData(index++, QString::fromStdString(p.tooltip()), Qt::ToolTipRole);
-    }
-    preset_->addItem(tr("Custom"), QStringLiteral("custom"));
-    customIndex_ = index;
+    customIndex_ = fillPresetBox(preset_, 14);
     connect(preset_, &QComboBox::activated, this, [this](int i) {
         if (i == customIndex_) return;
         setSpec(presetSpec(preset_->itemData(i).toString().toStdString()));
